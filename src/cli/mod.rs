@@ -1,0 +1,83 @@
+//! The command line: the same core as the window, for terminals and scripts.
+//!
+//! The command names and flags are a contract users script against. Every command prints
+//! readable text, or one JSON object with `--json` (camelCase keys). Errors: a one-line
+//! message on stderr and exit code 2 (1 is reserved for "ran fine, answer is no", e.g. an
+//! invalid signature). Secrets are never taken as plain arguments (they would land in shell
+//! history): only through `--…-env VAR` or `--…-file F`.
+
+mod inputs;
+mod signing;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use inputs::CliError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "snap-console",
+    version,
+    about = "SNAP BI developer console: sign, verify, minify, keys, response codes.",
+    long_about = "SNAP BI developer console. With no arguments it opens the window; the \
+                  subcommands below use the same core from a terminal."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build a stringToSign and sign it.
+    #[command(subcommand)]
+    Sign(signing::SignCommand),
+    /// Verify a signature someone else made.
+    Verify(signing::VerifyArgs),
+    /// Minify a JSON body the way the signature sees it.
+    Minify(signing::MinifyArgs),
+    /// Generate an RSA key pair (private key PKCS#8, public key SPKI PEM).
+    Keygen(signing::KeygenArgs),
+    /// Explain a 7-digit SNAP responseCode.
+    DecodeCode(signing::DecodeCodeArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let Some(command) = cli.command else {
+        // The window lands with the UI issue; until then, say what there is.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    match run(command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Run one command; `Ok` carries the exit code of a command that ran (0, or 1 for "no").
+pub fn run(command: Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Sign(cmd) => signing::sign(cmd),
+        Command::Verify(args) => signing::verify(args),
+        Command::Minify(args) => signing::minify(args),
+        Command::Keygen(args) => signing::keygen(args),
+        Command::DecodeCode(args) => signing::decode_code(args),
+    }
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    snap_console::cli::main()
+}

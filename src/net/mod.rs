@@ -1,0 +1,2 @@
+//! The only code that talks HTTP.
+pub mod sandbox;

@@ -1,0 +1,8 @@
+//! The SNAP rules, pure: no I/O, no async, no UI. Everything else in the crate builds on these.
+pub mod biller;
+pub mod catalog;
+pub mod keys;
+pub mod minify;
+pub mod response;
+pub mod signature;
+pub mod timestamp;
