@@ -6,6 +6,7 @@
 //! invalid signature). Secrets are never taken as plain arguments (they would land in shell
 //! history): only through `--…-env VAR` or `--…-file F`.
 
+mod diagnose;
 mod inputs;
 mod signing;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Keygen(signing::KeygenArgs),
     /// Explain a 7-digit SNAP responseCode.
     DecodeCode(signing::DecodeCodeArgs),
+    /// Why is my signature rejected? Try the known variants and say which one matches.
+    Diagnose(diagnose::DiagnoseArgs),
 }
 
 /// Entry point of the binary.
@@ -79,5 +82,6 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Minify(args) => signing::minify(args),
         Command::Keygen(args) => signing::keygen(args),
         Command::DecodeCode(args) => signing::decode_code(args),
+        Command::Diagnose(args) => diagnose::diagnose(args),
     }
 }

@@ -1,6 +1,7 @@
 //! The SNAP rules, pure: no I/O, no async, no UI. Everything else in the crate builds on these.
 pub mod biller;
 pub mod catalog;
+pub mod diagnose;
 pub mod keys;
 pub mod minify;
 pub mod response;

@@ -1,0 +1,184 @@
+//! `diagnose`: "why is my signature rejected?" from a terminal (engine: `snap::diagnose`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::inputs::{self, CliError, ClientSecretArgs};
+use super::signing::{Output, print_json};
+use crate::snap::diagnose::{self, Diagnosis};
+use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{SignatureEncoding, SignatureInput, SignatureKind, VerifyingSecret};
+
+#[derive(Args, Debug, Clone)]
+pub struct DiagnoseArgs {
+    /// The signature the counterparty expected or produced (Base64 or hex).
+    #[arg(long, value_name = "SIG")]
+    pub expected_signature: String,
+    /// symmetric, b2b, b2b2c, transaction or notification.
+    #[arg(long)]
+    pub kind: String,
+    /// X-CLIENT-KEY (token and notification kinds).
+    #[arg(long, default_value = "")]
+    pub client_id: String,
+    /// X-TIMESTAMP exactly as it was sent (a signature is over a past timestamp).
+    #[arg(long)]
+    pub timestamp: String,
+    /// HTTP method (transactional kinds).
+    #[arg(long, default_value = "")]
+    pub method: String,
+    /// Relative path with its query, as sent (transactional kinds).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// A path prefix that is sent but not signed (NICEPAY: /nicepay).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub unsigned_prefix: String,
+    /// The B2B access token (symmetric kind).
+    #[arg(long, default_value = "")]
+    pub token: String,
+    /// The request body; `-` reads standard input; absent means no body.
+    #[arg(long, value_name = "FILE|-")]
+    pub body_file: Option<PathBuf>,
+    /// The minify mode you used (the standard the variants are measured against).
+    #[arg(long, default_value = "lexical", value_name = "MODE",
+          value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
+    pub minify: String,
+    /// The signer's RSA public key (RSA kinds); its private key file works too.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret_env", "client_secret_file"])]
+    pub public_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub secret: ClientSecretArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// What `diagnose --json` prints: the contract is `matched`, `stringToSign`, `deviations`
+/// (strings) and `tried`; the rest is extra detail.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DiagnoseReport<'a> {
+    matched: bool,
+    string_to_sign: Option<&'a str>,
+    deviations: Vec<&'a str>,
+    tried: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<SignatureEncoding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    standard_string_to_sign: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
+}
+
+impl<'a> From<&'a Diagnosis> for DiagnoseReport<'a> {
+    fn from(d: &'a Diagnosis) -> Self {
+        DiagnoseReport {
+            matched: d.matched,
+            string_to_sign: d.string_to_sign.as_deref(),
+            deviations: d.deviation_texts(),
+            tried: d.tried,
+            encoding: d.encoding,
+            standard_string_to_sign: d.standard_string_to_sign.as_deref(),
+            notes: &d.notes,
+        }
+    }
+}
+
+pub fn diagnose(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
+    let kind: SignatureKind = args
+        .kind
+        .parse()
+        .map_err(|e: String| CliError::input("--kind", e))?;
+    if kind.covers_request() && (args.method.trim().is_empty() || args.path.trim().is_empty()) {
+        return Err(CliError::input(
+            "--method/--path",
+            format!("a {kind} signature covers the method and path: give --method and --path"),
+        ));
+    }
+    let minify: MinifyMode = args
+        .minify
+        .parse()
+        .map_err(|e: String| CliError::input("--minify", e))?;
+    let input = SignatureInput {
+        kind,
+        client_id: args.client_id.clone(),
+        timestamp: args.timestamp.clone(),
+        method: args.method.clone(),
+        path: args.path.clone(),
+        unsigned_path_prefix: args.unsigned_prefix.clone(),
+        access_token: args.token.clone(),
+        body: inputs::read_body(args.body_file.as_deref())?,
+        minify,
+    };
+    let diagnosis = if kind == SignatureKind::Symmetric {
+        let secret = args.secret.load()?;
+        run_engine(
+            &input,
+            &args.expected_signature,
+            VerifyingSecret::Hmac(secret.as_bytes()),
+        )?
+    } else {
+        let path = args.public_key.as_deref().ok_or_else(|| {
+            CliError::input(
+                "--public-key",
+                format!("a {kind} signature is checked with the signer's RSA public key"),
+            )
+        })?;
+        let key = inputs::load_public_key(path)?;
+        run_engine(
+            &input,
+            &args.expected_signature,
+            VerifyingSecret::Rsa(&key.key),
+        )?
+    };
+    if args.output.json {
+        print_json(&DiagnoseReport::from(&diagnosis))?;
+    } else {
+        print_text(&diagnosis);
+    }
+    Ok(if diagnosis.matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_engine(
+    input: &SignatureInput,
+    signature: &str,
+    secret: VerifyingSecret<'_>,
+) -> Result<Diagnosis, CliError> {
+    diagnose::diagnose(input, signature, secret)
+        .map_err(|e| CliError::input("--expected-signature", e.to_string()))
+}
+
+fn print_text(d: &Diagnosis) {
+    match (d.matched, d.deviations.is_empty()) {
+        (true, true) => {
+            println!("matched: the signature follows the standard; your inputs are right.")
+        }
+        (true, false) => {
+            println!("matched: the signature was made with a variant of the standard:")
+        }
+        (false, _) => println!(
+            "no match: no known variant explains this signature. Check the key or client \
+             secret, and that the timestamp, body, path and token are the ones that were signed."
+        ),
+    }
+    for deviation in &d.deviations {
+        println!("  - {}", deviation.description);
+    }
+    if let Some(text) = &d.string_to_sign {
+        println!("stringToSign:  {text}");
+    }
+    if let Some(standard) = &d.standard_string_to_sign
+        && (!d.matched || !d.deviations.is_empty())
+    {
+        println!("standard:      {standard}");
+    }
+    println!("tried:         {} variants", d.tried);
+    for note in &d.notes {
+        eprintln!("note: {note}");
+    }
+}
