@@ -1,5 +1,8 @@
-//! SNAP Console: the SNAP BI rules (`snap`), the network side (`net`), and the command line.
+//! SNAP Console: the SNAP BI rules (`snap`), the network side (`net`), the disk (`store`),
+//! the window (`ui`) and its background worker (`worker`), and the command line (`cli`).
 pub mod cli;
 pub mod net;
-pub mod store;
 pub mod snap;
+pub mod store;
+pub mod ui;
+pub mod worker;

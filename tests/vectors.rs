@@ -17,9 +17,14 @@ fn vectors_dir() -> PathBuf {
 
 fn load_vectors() -> Vec<Value> {
     let path = vectors_dir().join("vectors.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the checkout needs ../shared beside it)", path.display()));
-    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the checkout needs ../shared beside it)",
+            path.display()
+        )
+    });
+    let doc: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     doc["vectors"].as_array().cloned().unwrap_or_default()
 }
 
@@ -29,12 +34,16 @@ fn field(v: &Value, name: &str) -> String {
 
 fn private_key() -> keys::RsaPrivateKey {
     let pem = std::fs::read(vectors_dir().join("partner_private_pkcs8.pem")).expect("vector key");
-    keys::parse_private_key(&pem, None).expect("vector key parses").key
+    keys::parse_private_key(&pem, None)
+        .expect("vector key parses")
+        .key
 }
 
 fn public_key() -> keys::RsaPublicKey {
     let pem = std::fs::read(vectors_dir().join("partner_public.pem")).expect("vector public key");
-    keys::parse_public_key(&pem).expect("vector public key parses").key
+    keys::parse_public_key(&pem)
+        .expect("vector public key parses")
+        .key
 }
 
 fn input_of(v: &Value) -> SignatureInput {
@@ -62,24 +71,48 @@ fn every_vector_is_reproduced_exactly() {
         let name = field(v, "name");
         let input = input_of(v);
         let prepared = signature::prepare(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(prepared.string_to_sign.text(), field(v, "stringToSign"), "{name}: stringToSign");
+        assert_eq!(
+            prepared.string_to_sign.text(),
+            field(v, "stringToSign"),
+            "{name}: stringToSign"
+        );
         if v.get("bodyHash").is_some() {
-            assert_eq!(prepared.minified_body.as_deref(), Some(field(v, "minifiedBody").as_str()), "{name}: minifiedBody");
-            assert_eq!(prepared.body_hash.as_deref(), Some(field(v, "bodyHash").as_str()), "{name}: bodyHash");
+            assert_eq!(
+                prepared.minified_body.as_deref(),
+                Some(field(v, "minifiedBody").as_str()),
+                "{name}: minifiedBody"
+            );
+            assert_eq!(
+                prepared.body_hash.as_deref(),
+                Some(field(v, "bodyHash").as_str()),
+                "{name}: bodyHash"
+            );
         }
         let secret = field(v, "clientSecret");
         let (signed, verdict) = if input.kind == SignatureKind::Symmetric {
             (
                 signature::sign(&prepared, SigningSecret::Hmac(secret.as_bytes())),
-                signature::verify(&prepared, VerifyingSecret::Hmac(secret.as_bytes()), &field(v, "signature")),
+                signature::verify(
+                    &prepared,
+                    VerifyingSecret::Hmac(secret.as_bytes()),
+                    &field(v, "signature"),
+                ),
             )
         } else {
             (
                 signature::sign(&prepared, SigningSecret::Rsa(&private)),
-                signature::verify(&prepared, VerifyingSecret::Rsa(&public), &field(v, "signature")),
+                signature::verify(
+                    &prepared,
+                    VerifyingSecret::Rsa(&public),
+                    &field(v, "signature"),
+                ),
             )
         };
-        assert_eq!(signed.ok(), Some(field(v, "signature")), "{name}: signature");
+        assert_eq!(
+            signed.ok(),
+            Some(field(v, "signature")),
+            "{name}: signature"
+        );
         assert_eq!(verdict.map(|v| v.valid), Ok(true), "{name}: verifies");
     }
 }
@@ -91,22 +124,40 @@ fn a_changed_byte_breaks_every_vector() {
         let name = field(&v, "name");
         let mut input = input_of(&v);
         // One second later: every kind signs the timestamp.
-        input.timestamp = input.timestamp.replacen(":00+", ":01+", 1).replacen(":40+", ":41+", 1);
+        input.timestamp = input
+            .timestamp
+            .replacen(":00+", ":01+", 1)
+            .replacen(":40+", ":41+", 1);
         let prepared = signature::prepare(&input).expect("prepare");
         let secret = field(&v, "clientSecret");
         let verdict = if input.kind == SignatureKind::Symmetric {
-            signature::verify(&prepared, VerifyingSecret::Hmac(secret.as_bytes()), &field(&v, "signature"))
+            signature::verify(
+                &prepared,
+                VerifyingSecret::Hmac(secret.as_bytes()),
+                &field(&v, "signature"),
+            )
         } else {
-            signature::verify(&prepared, VerifyingSecret::Rsa(&public), &field(&v, "signature"))
+            signature::verify(
+                &prepared,
+                VerifyingSecret::Rsa(&public),
+                &field(&v, "signature"),
+            )
         };
-        assert_eq!(verdict.map(|v| v.valid), Ok(false), "{name}: must not verify a changed timestamp");
+        assert_eq!(
+            verdict.map(|v| v.valid),
+            Ok(false),
+            "{name}: must not verify a changed timestamp"
+        );
     }
 }
 
 #[test]
 fn rsa_signature_equals_openssl() {
     // OpenSSL is the independent second implementation: `openssl dgst -sha256 -sign`.
-    let Ok(output) = std::process::Command::new("openssl").arg("version").output() else {
+    let Ok(output) = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+    else {
         panic!("openssl is needed for this test (apt-get install openssl)");
     };
     assert!(output.status.success());
@@ -120,7 +171,11 @@ fn rsa_signature_equals_openssl() {
         .arg(&msg_path)
         .output()
         .expect("openssl runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ours = signature::rsa_sha256_sign(&private_key(), message.as_bytes()).expect("sign");
     assert_eq!(ours, out.stdout);
 }

@@ -69,10 +69,14 @@ pub fn read_body(body_file: Option<&Path>) -> Result<String, CliError> {
 pub fn secret_from_env(flag: &'static str, var: &str) -> Result<Zeroizing<String>, CliError> {
     match std::env::var(var) {
         Ok(value) if !value.is_empty() => Ok(Zeroizing::new(value)),
-        Ok(_) => Err(CliError::input(flag, format!("environment variable {var} is empty"))),
-        Err(std::env::VarError::NotPresent) => {
-            Err(CliError::input(flag, format!("environment variable {var} is not set")))
-        }
+        Ok(_) => Err(CliError::input(
+            flag,
+            format!("environment variable {var} is empty"),
+        )),
+        Err(std::env::VarError::NotPresent) => Err(CliError::input(
+            flag,
+            format!("environment variable {var} is not set"),
+        )),
         Err(std::env::VarError::NotUnicode(_)) => Err(CliError::input(
             flag,
             format!("environment variable {var} is not valid UTF-8"),
@@ -88,7 +92,10 @@ pub fn secret_from_file(flag: &'static str, path: &Path) -> Result<Zeroizing<Str
     let text = text.strip_suffix('\n').unwrap_or(text);
     let text = text.strip_suffix('\r').unwrap_or(text);
     if text.is_empty() {
-        return Err(CliError::input(flag, format!("{} is empty", path.display())));
+        return Err(CliError::input(
+            flag,
+            format!("{} is empty", path.display()),
+        ));
     }
     Ok(Zeroizing::new(text.to_string()))
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::inputs::{self, ClientSecretArgs, CliError};
+use super::inputs::{self, CliError, ClientSecretArgs};
 use crate::snap::keys;
 use crate::snap::minify::{self, MinifyMode};
 use crate::snap::response;
@@ -250,7 +250,8 @@ pub fn print_json(value: &impl Serialize) -> Result<(), CliError> {
 }
 
 fn parse_minify(mode: &str) -> Result<MinifyMode, CliError> {
-    mode.parse().map_err(|e: String| CliError::input("--minify", e))
+    mode.parse()
+        .map_err(|e: String| CliError::input("--minify", e))
 }
 
 fn timestamp_or_now(given: Option<&str>) -> String {
@@ -285,9 +286,8 @@ pub fn sign(command: SignCommand) -> Result<ExitCode, CliError> {
             input.access_token = args.token.clone();
             let secret = args.secret.load()?;
             let prepared = prepare(&input)?;
-            let signature =
-                signature::sign(&prepared, SigningSecret::Hmac(secret.as_bytes()))
-                    .map_err(|e| CliError::Other(e.to_string()))?;
+            let signature = signature::sign(&prepared, SigningSecret::Hmac(secret.as_bytes()))
+                .map_err(|e| CliError::Other(e.to_string()))?;
             (SignatureReport::new(prepared, signature), args.output.json)
         }
         SignCommand::Transaction(args) => {
@@ -347,10 +347,17 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
     let prepared = prepare(&input)?;
     let verdict = if kind == SignatureKind::Symmetric {
         let secret = args.secret.load()?;
-        signature::verify(&prepared, VerifyingSecret::Hmac(secret.as_bytes()), &args.signature)
+        signature::verify(
+            &prepared,
+            VerifyingSecret::Hmac(secret.as_bytes()),
+            &args.signature,
+        )
     } else {
         let path = args.public_key.as_deref().ok_or_else(|| {
-            CliError::input("--public-key", format!("a {kind} signature is checked with the signer's RSA public key"))
+            CliError::input(
+                "--public-key",
+                format!("a {kind} signature is checked with the signer's RSA public key"),
+            )
         })?;
         let key = inputs::load_public_key(path)?;
         signature::verify(&prepared, VerifyingSecret::Rsa(&key.key), &args.signature)
@@ -428,7 +435,11 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Other(e.to_string()))?;
     let public_pem =
         keys::public_key_to_spki_pem(&public).map_err(|e| CliError::Other(e.to_string()))?;
-    files::write_atomic(&args.out_private, private_pem.as_bytes(), Sensitivity::Secret)?;
+    files::write_atomic(
+        &args.out_private,
+        private_pem.as_bytes(),
+        Sensitivity::Secret,
+    )?;
     files::write_atomic(&args.out_public, public_pem.as_bytes(), Sensitivity::Public)?;
     let report = KeygenReport {
         bits: args.bits,
@@ -445,7 +456,10 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode, CliError> {
             report.private_key_file,
             if report.encrypted { ", encrypted" } else { "" }
         );
-        println!("public key:  {} (SPKI PEM: upload this one)", report.public_key_file);
+        println!(
+            "public key:  {} (SPKI PEM: upload this one)",
+            report.public_key_file
+        );
         println!("fingerprint: {}", report.fingerprint);
     }
     Ok(ExitCode::SUCCESS)
@@ -480,7 +494,9 @@ pub fn decode_code(args: DecodeCodeArgs) -> Result<ExitCode, CliError> {
         println!(
             "service:      {} {}",
             d.service_code,
-            d.service_name.as_deref().unwrap_or("(not a known SNAP service code)")
+            d.service_name
+                .as_deref()
+                .unwrap_or("(not a known SNAP service code)")
         );
         println!(
             "case:         {} {}",

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn md5_sign_matches_php() {
         // php -r 'echo md5("usertesting"."secret"."22110111373985338");'
-        assert_eq!(sign("usertesting", "secret", "22110111373985338"), hex::encode(Md5::digest(b"usertestingsecret22110111373985338")));
+        assert_eq!(
+            sign("usertesting", "secret", "22110111373985338"),
+            hex::encode(Md5::digest(b"usertestingsecret22110111373985338"))
+        );
         assert_eq!(sign("", "", ""), "d41d8cd98f00b204e9800998ecf8427e");
         assert!(verify("a", "b", "c", &sign("a", "b", "c").to_uppercase()));
         assert!(!verify("a", "b", "c", "00"));
@@ -144,10 +147,19 @@ mod tests {
         };
         assert_eq!(parsed.status, CallbackStatus::Failed);
         assert_eq!(parsed.refid, "22110111373985338");
-        assert_eq!(parsed.message.as_deref(), Some("Transaksi s5.111111111 GAGAL, Saldo: Rp99,999,999, Tgl: 01/01 10:36:38"));
+        assert_eq!(
+            parsed.message.as_deref(),
+            Some("Transaksi s5.111111111 GAGAL, Saldo: Rp99,999,999, Tgl: 01/01 10:36:38")
+        );
         let again = parse_callback(&callback_query(&parsed));
         assert_eq!(again, Ok(parsed));
-        assert_eq!(parse_callback("status=0"), Err(CallbackError::Missing("refid")));
-        assert_eq!(parse_callback("status=9&refid=1"), Err(CallbackError::BadStatus("9".into())));
+        assert_eq!(
+            parse_callback("status=0"),
+            Err(CallbackError::Missing("refid"))
+        );
+        assert_eq!(
+            parse_callback("status=9&refid=1"),
+            Err(CallbackError::BadStatus("9".into()))
+        );
     }
 }

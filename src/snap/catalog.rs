@@ -148,9 +148,18 @@ mod tests {
         let payment = by_code("25").map(|s| s.full_path("/api"));
         assert_eq!(payment.as_deref(), Some("/api/v1.0/transfer-va/payment"));
         assert_eq!(by_code("31").map(|s| s.method.as_str()), Some("DELETE"));
-        assert_eq!(find("access token b2b").and_then(|s| s.code.as_deref()), Some("73"));
-        assert_eq!(find("biller-trx").map(|s| s.full_path("/api")).as_deref(), Some("/service/in/json"));
-        assert_eq!(by_path("/api", "/api/v1.0/debit/payment-host-to-host").and_then(|s| s.code.as_deref()), Some("54"));
+        assert_eq!(
+            find("access token b2b").and_then(|s| s.code.as_deref()),
+            Some("73")
+        );
+        assert_eq!(
+            find("biller-trx").map(|s| s.full_path("/api")).as_deref(),
+            Some("/service/in/json")
+        );
+        assert_eq!(
+            by_path("/api", "/api/v1.0/debit/payment-host-to-host").and_then(|s| s.code.as_deref()),
+            Some("54")
+        );
         assert!(find("Notify").is_none(), "ambiguous fragment");
     }
 }

@@ -14,7 +14,11 @@ const CASES: &[(u16, &str, &str)] = &[
     (400, "00", "Bad Request (the request could not be parsed)"),
     (400, "01", "Invalid Field Format {field}"),
     (400, "02", "Invalid Mandatory Field {field}"),
-    (401, "00", "Unauthorized. [reason] (unknown client, bad signature, key not found…)"),
+    (
+        401,
+        "00",
+        "Unauthorized. [reason] (unknown client, bad signature, key not found…)",
+    ),
     (401, "01", "Invalid Token (B2B) (missing/expired)"),
     (401, "02", "Invalid Customer Token"),
     (401, "03", "Token Not Found (B2B)"),
@@ -54,24 +58,45 @@ const CASES: &[(u16, &str, &str)] = &[
     (404, "08", "Invalid Merchant"),
     (404, "09", "No Issuer"),
     (404, "10", "Invalid API Transition"),
-    (404, "11", "Invalid Card/Account/Customer [info]/Virtual Account"),
-    (404, "12", "Invalid Bill/Virtual Account [reason] (blocked/suspended/not found)"),
+    (
+        404,
+        "11",
+        "Invalid Card/Account/Customer [info]/Virtual Account",
+    ),
+    (
+        404,
+        "12",
+        "Invalid Bill/Virtual Account [reason] (blocked/suspended/not found)",
+    ),
     (404, "13", "Invalid Amount"),
     (404, "14", "Paid Bill"),
     (404, "15", "Invalid OTP"),
     (404, "16", "Partner Not Found"),
     (404, "17", "Invalid Terminal"),
-    (404, "18", "Inconsistent Request (same reference, different parameters; success for transfers, VA payment, refund, void)"),
+    (
+        404,
+        "18",
+        "Inconsistent Request (same reference, different parameters; success for transfers, VA payment, refund, void)",
+    ),
     (404, "19", "Invalid Bill/Virtual Account (expired)"),
     (405, "00", "Requested Function Is Not Supported"),
-    (405, "01", "Requested Operation Is Not Allowed (cancel/refund now)"),
+    (
+        405,
+        "01",
+        "Requested Operation Is Not Allowed (cancel/refund now)",
+    ),
     (409, "00", "Conflict (same X-EXTERNAL-ID same day)"),
-    (409, "01", "Duplicate partnerReferenceNo (already succeeded)"),
+    (
+        409,
+        "01",
+        "Duplicate partnerReferenceNo (already succeeded)",
+    ),
     (429, "00", "Too Many Requests"),
     (500, "00", "General Error"),
     (500, "01", "Internal Server Error (retry)"),
     (500, "02", "External Server Error"),
-    (504, "00", "Timeout"),];
+    (504, "00", "Timeout"),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -107,7 +132,9 @@ impl DecodedCode {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    #[error("a SNAP responseCode has 7 digits (HTTP status, service code, case code); '{0}' has {1}")]
+    #[error(
+        "a SNAP responseCode has 7 digits (HTTP status, service code, case code); '{0}' has {1}"
+    )]
     WrongLength(String, usize),
     #[error("a SNAP responseCode is digits only; '{0}' is not")]
     NotDigits(String),
@@ -175,14 +202,25 @@ mod tests {
         assert_eq!(d.http_status, 401);
         assert_eq!(d.service_name.as_deref(), Some("VA Payment"));
         assert_eq!(d.case_code, "00");
-        assert!(d.meaning.as_deref().unwrap_or_default().starts_with("Unauthorized"));
+        assert!(
+            d.meaning
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("Unauthorized")
+        );
         assert!(d.summary().contains("service 25 VA Payment"));
         let Ok(token) = decode("2007300") else {
             panic!("decode failed")
         };
         assert!(token.is_success());
         assert_eq!(token.meaning.as_deref(), Some("Successful"));
-        assert_eq!(decode("4042518").ok().and_then(|d| d.meaning).map(|m| m.starts_with("Inconsistent Request")), Some(true));
+        assert_eq!(
+            decode("4042518")
+                .ok()
+                .and_then(|d| d.meaning)
+                .map(|m| m.starts_with("Inconsistent Request")),
+            Some(true)
+        );
     }
 
     #[test]
@@ -192,9 +230,15 @@ mod tests {
         };
         assert_eq!(d.service_name, None);
         assert_eq!(d.meaning, None);
-        assert!(matches!(decode("20054000"), Err(CodeError::WrongLength(_, 8))));
+        assert!(matches!(
+            decode("20054000"),
+            Err(CodeError::WrongLength(_, 8))
+        ));
         assert!(matches!(decode("40A2500"), Err(CodeError::NotDigits(_))));
-        assert!(matches!(decode("0002500"), Err(CodeError::NotHttpStatus(_))));
+        assert!(matches!(
+            decode("0002500"),
+            Err(CodeError::NotHttpStatus(_))
+        ));
     }
 
     #[test]

@@ -15,9 +15,12 @@ use sha2::{Digest, Sha256, Sha512};
 use super::minify::{MinifyError, MinifyMode, minify};
 
 /// SHA-256 of the empty string: the body hash of a request without a body (ASPI note 2).
-pub const EMPTY_BODY_HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+pub const EMPTY_BODY_HASH: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum SignatureKind {
     /// Access Token B2B (service 73): SHA256withRSA over `clientId|timestamp`.
@@ -198,7 +201,10 @@ pub enum SignatureError {
     #[error("body: {0}")]
     Body(#[from] MinifyError),
     #[error("a {kind} signature needs {needed}")]
-    WrongKey { kind: SignatureKind, needed: &'static str },
+    WrongKey {
+        kind: SignatureKind,
+        needed: &'static str,
+    },
     #[error("signing failed: {0}")]
     Signing(String),
     #[error("the signature is empty")]
@@ -231,15 +237,30 @@ pub fn prepare(input: &SignatureInput) -> Result<Prepared, SignatureError> {
         let minified = minify(&input.body, input.minify)?;
         let hash = body_hash_hex(&minified);
         let mut parts = vec![
-            Part { name: PartName::Method, value: method },
-            Part { name: PartName::Path, value: path },
+            Part {
+                name: PartName::Method,
+                value: method,
+            },
+            Part {
+                name: PartName::Path,
+                value: path,
+            },
         ];
         if kind == SignatureKind::Symmetric {
             let token = bare_token(&input.access_token, &mut warnings);
-            parts.push(Part { name: PartName::AccessToken, value: token });
+            parts.push(Part {
+                name: PartName::AccessToken,
+                value: token,
+            });
         }
-        parts.push(Part { name: PartName::BodyHash, value: hash.clone() });
-        parts.push(Part { name: PartName::Timestamp, value: timestamp });
+        parts.push(Part {
+            name: PartName::BodyHash,
+            value: hash.clone(),
+        });
+        parts.push(Part {
+            name: PartName::Timestamp,
+            value: timestamp,
+        });
         (parts, ":", Some(minified), Some(hash))
     } else {
         let client_id = input.client_id.trim().to_string();
@@ -247,8 +268,14 @@ pub fn prepare(input: &SignatureInput) -> Result<Prepared, SignatureError> {
             warnings.push("X-CLIENT-KEY (client ID) is empty".to_string());
         }
         let parts = vec![
-            Part { name: PartName::ClientId, value: client_id },
-            Part { name: PartName::Timestamp, value: timestamp },
+            Part {
+                name: PartName::ClientId,
+                value: client_id,
+            },
+            Part {
+                name: PartName::Timestamp,
+                value: timestamp,
+            },
         ];
         (parts, "|", None, None)
     };
@@ -451,10 +478,16 @@ pub fn verify_readings(
                     continue;
                 };
                 if verifier.verify(message, &signature).is_ok() {
-                    return Ok(Verdict { valid: true, encoding: Some(*encoding) });
+                    return Ok(Verdict {
+                        valid: true,
+                        encoding: Some(*encoding),
+                    });
                 }
             }
-            Ok(Verdict { valid: false, encoding: None })
+            Ok(Verdict {
+                valid: false,
+                encoding: None,
+            })
         }
         (Algorithm::HmacSha512, VerifyingSecret::Hmac(secret)) => {
             for (encoding, bytes) in readings {
@@ -462,10 +495,16 @@ pub fn verify_readings(
                 mac.update(message);
                 // verify_slice compares in constant time.
                 if mac.verify_slice(bytes).is_ok() {
-                    return Ok(Verdict { valid: true, encoding: Some(*encoding) });
+                    return Ok(Verdict {
+                        valid: true,
+                        encoding: Some(*encoding),
+                    });
                 }
             }
-            Ok(Verdict { valid: false, encoding: None })
+            Ok(Verdict {
+                valid: false,
+                encoding: None,
+            })
         }
         (Algorithm::Sha256WithRsa, _) => Err(SignatureError::WrongKey {
             kind,
@@ -536,8 +575,14 @@ mod tests {
     #[test]
     fn unsigned_prefix_is_removed_only_at_a_segment_boundary() {
         let mut w = Vec::new();
-        assert_eq!(signed_path("/nicepay/api/v1.0/x", "/nicepay", &mut w), "/api/v1.0/x");
-        assert_eq!(signed_path("/nicepayx/api", "/nicepay", &mut w), "/nicepayx/api");
+        assert_eq!(
+            signed_path("/nicepay/api/v1.0/x", "/nicepay", &mut w),
+            "/api/v1.0/x"
+        );
+        assert_eq!(
+            signed_path("/nicepayx/api", "/nicepay", &mut w),
+            "/nicepayx/api"
+        );
         assert_eq!(signed_path("https://h.example", "", &mut w), "/");
         assert_eq!(signed_path("https://h.example?a=b", "", &mut w), "/");
     }

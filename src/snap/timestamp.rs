@@ -17,7 +17,8 @@ pub const JAKARTA_OFFSET_SECONDS: i32 = 7 * 3600;
 /// The shape we send and check, shown to users in error messages.
 pub const SNAP_TIMESTAMP_SHAPE: &str = "yyyy-MM-ddTHH:mm:ss+07:00, e.g. 2024-11-29T14:15:00+07:00";
 
-fn jakarta() -> FixedOffset {
+/// The Jakarta (WIB) offset.
+pub fn jakarta() -> FixedOffset {
     // The offset is a constant well inside chrono's ±24 h range.
     FixedOffset::east_opt(JAKARTA_OFFSET_SECONDS).unwrap_or_else(|| Utc.fix())
 }
@@ -67,7 +68,10 @@ pub fn parse_strict(value: &str) -> Result<DateTime<FixedOffset>, TimestampError
     } else if value.contains('.') {
         Some("has fractional seconds".to_string())
     } else if value.len() != 25 {
-        Some(format!("is {} characters long, not 25", value.chars().count()))
+        Some(format!(
+            "is {} characters long, not 25",
+            value.chars().count()
+        ))
     } else if value.as_bytes().get(10) != Some(&b'T') {
         Some("must separate date and time with 'T'".to_string())
     } else {

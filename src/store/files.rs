@@ -145,9 +145,17 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("big");
         fs::write(&path, vec![b'x'; 100])?;
-        let err = read_capped(&path, 10).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("big") && err.contains("larger than 10"), "{err}");
-        let missing = read_capped(&dir.path().join("nope"), 10).err().map(|e| e.to_string());
+        let err = read_capped(&path, 10)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("big") && err.contains("larger than 10"),
+            "{err}"
+        );
+        let missing = read_capped(&dir.path().join("nope"), 10)
+            .err()
+            .map(|e| e.to_string());
         assert!(missing.unwrap_or_default().contains("nope"));
         Ok(())
     }

@@ -1,2 +1,4 @@
 //! The only code that touches disk.
 pub mod files;
+pub mod paths;
+pub mod profiles;

@@ -1,0 +1,7 @@
+//! The window (egui/eframe): one file a panel, no I/O, no crypto that can block.
+pub mod app;
+pub mod credentials;
+pub mod widgets;
+pub mod workbench;
+
+pub use app::{SnapApp, run_native};

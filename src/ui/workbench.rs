@@ -1,0 +1,460 @@
+//! The signature workbench: any signature kind with every intermediate value on screen,
+//! recomputed as you type (on the worker: RSA never runs on the UI thread), and verify mode.
+
+use std::hash::{Hash, Hasher};
+
+use egui::text::LayoutJob;
+use egui::{Color32, ComboBox, FontId, Grid, RichText, ScrollArea, TextFormat, Ui};
+
+use super::app::Shared;
+use super::widgets;
+use crate::snap::biller;
+use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{PartName, SignatureInput, SignatureKind};
+use crate::store::profiles::ProfileBook;
+use crate::worker::{Command, KeyMaterial, SignatureJob, SignatureOutcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkbenchKind {
+    Signature(SignatureKind),
+    BillerMd5,
+}
+
+impl WorkbenchKind {
+    const ALL: [WorkbenchKind; 5] = [
+        WorkbenchKind::Signature(SignatureKind::B2bToken),
+        WorkbenchKind::Signature(SignatureKind::Symmetric),
+        WorkbenchKind::Signature(SignatureKind::AsymmetricTransaction),
+        WorkbenchKind::Signature(SignatureKind::Notification),
+        WorkbenchKind::BillerMd5,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            WorkbenchKind::Signature(kind) => kind.label(),
+            WorkbenchKind::BillerMd5 => "Biller API md5(user + password + trxid)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Mode {
+    #[default]
+    Sign,
+    Verify,
+}
+
+/// Which RSA key the workbench uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KeyChoice {
+    #[default]
+    ProfilePrivateKey,
+    CounterpartyPublicKey,
+    Pasted,
+}
+
+const SAMPLE_BODY: &str = "{\n  \"partnerServiceId\": \"   12345\",\n  \"customerNo\": \"123456789012345678\",\n  \"virtualAccountNo\": \"   12345123456789012345678\",\n  \"paymentRequestId\": \"abcdef-123456-abcdef\",\n  \"paidAmount\": {\"value\": \"10000.00\", \"currency\": \"IDR\"}\n}";
+
+#[derive(Hash)]
+pub struct WorkbenchPanel {
+    pub kind: WorkbenchKind,
+    pub mode: Mode,
+    pub client_id: String,
+    pub timestamp: String,
+    pub method: String,
+    pub path: String,
+    pub unsigned_prefix: String,
+    pub token: String,
+    pub body: String,
+    pub minify: MinifyMode,
+    pub client_secret: String,
+    pub key_choice: KeyChoice,
+    pub pasted_key: String,
+    pub signature_to_verify: String,
+    pub biller_user: String,
+    pub biller_password: String,
+    pub biller_trxid: String,
+    state: ComputeState,
+}
+
+#[derive(Default)]
+struct ComputeState {
+    reveal_secret: bool,
+    generation: u64,
+    sent_hash: Option<u64>,
+    result: Option<Result<SignatureOutcome, String>>,
+    prefilled: bool,
+}
+
+// `derive(Hash)` cannot skip fields; hash the inputs by hand.
+impl Hash for ComputeState {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+impl Default for WorkbenchPanel {
+    fn default() -> Self {
+        WorkbenchPanel {
+            kind: WorkbenchKind::Signature(SignatureKind::Symmetric),
+            mode: Mode::Sign,
+            client_id: String::new(),
+            timestamp: crate::snap::timestamp::now_jakarta(),
+            method: "POST".into(),
+            path: "/api/v1.0/transfer-va/payment".into(),
+            unsigned_prefix: String::new(),
+            token: String::new(),
+            body: SAMPLE_BODY.into(),
+            minify: MinifyMode::Lexical,
+            client_secret: String::new(),
+            key_choice: KeyChoice::ProfilePrivateKey,
+            pasted_key: String::new(),
+            signature_to_verify: String::new(),
+            biller_user: String::new(),
+            biller_password: String::new(),
+            biller_trxid: String::new(),
+            state: ComputeState::default(),
+        }
+    }
+}
+
+impl WorkbenchPanel {
+    /// Fill the inputs from the active profile (once; afterwards they are the user's).
+    pub fn prefill(&mut self, book: &ProfileBook) {
+        if self.state.prefilled {
+            return;
+        }
+        let Some(profile) = book.active_profile() else {
+            return;
+        };
+        self.state.prefilled = true;
+        self.client_id = profile.client_id.clone();
+        self.client_secret = book.secrets_of(&profile.id).client_secret;
+        self.unsigned_prefix = profile.unsigned_path_prefix.clone();
+        self.minify = profile.minify;
+        self.timestamp = profile.timestamp_style.now();
+        self.path = format!(
+            "{}/v1.0/transfer-va/payment",
+            profile.api_prefix.trim_end_matches('/')
+        );
+        self.biller_user = profile.client_id.clone();
+    }
+
+    /// A result from the worker; stale generations are dropped.
+    pub fn accept(&mut self, generation: u64, result: Result<SignatureOutcome, String>) {
+        if generation == self.state.generation {
+            self.state.result = Some(result);
+        }
+    }
+
+    fn inputs_hash(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared) {
+        ui.heading("Signature workbench");
+        ScrollArea::vertical()
+            .id_salt("workbench_scroll")
+            .show(ui, |ui| {
+                self.kind_row(ui);
+                ui.add_space(6.0);
+                match self.kind {
+                    WorkbenchKind::BillerMd5 => self.biller(ui),
+                    WorkbenchKind::Signature(kind) => {
+                        self.inputs(ui, kind, shared);
+                        self.recompute_if_changed(kind, shared);
+                        ui.add_space(8.0);
+                        self.outputs(ui, kind);
+                    }
+                }
+            });
+    }
+
+    fn kind_row(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Kind");
+            ComboBox::from_id_salt("workbench_kind")
+                .selected_text(self.kind.label())
+                .width(340.0)
+                .show_ui(ui, |ui| {
+                    for kind in WorkbenchKind::ALL {
+                        ui.selectable_value(&mut self.kind, kind, kind.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if self.kind != WorkbenchKind::BillerMd5 {
+                ui.separator();
+                ui.selectable_value(&mut self.mode, Mode::Sign, "Sign");
+                ui.selectable_value(&mut self.mode, Mode::Verify, "Verify");
+            }
+        });
+    }
+
+    fn inputs(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+        Grid::new("workbench_inputs")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                if !kind.covers_request() {
+                    widgets::text_row(ui, "Client ID (X-CLIENT-KEY)", &mut self.client_id);
+                }
+                let label = ui.label("X-TIMESTAMP");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.timestamp).desired_width(260.0))
+                        .labelled_by(label.id);
+                    if ui.button("Now").clicked() {
+                        let style = shared
+                            .book
+                            .active_profile()
+                            .map(|p| p.timestamp_style)
+                            .unwrap_or_default();
+                        self.timestamp = style.now();
+                    }
+                });
+                ui.end_row();
+                if kind.covers_request() {
+                    widgets::text_row(ui, "HTTP method", &mut self.method);
+                    widgets::text_row(ui, "Path (relative, with query)", &mut self.path);
+                    widgets::text_row(ui, "Unsigned path prefix", &mut self.unsigned_prefix);
+                    if kind == SignatureKind::Symmetric {
+                        widgets::text_row(ui, "Access token", &mut self.token);
+                    }
+                    ui.label("Minify mode");
+                    ComboBox::from_id_salt("workbench_minify")
+                        .selected_text(self.minify.name())
+                        .show_ui(ui, |ui| {
+                            for mode in MinifyMode::ALL {
+                                ui.selectable_value(&mut self.minify, mode, mode.name())
+                                    .on_hover_text(mode.describe());
+                            }
+                        });
+                    ui.end_row();
+                }
+                if kind == SignatureKind::Symmetric {
+                    widgets::secret_row(
+                        ui,
+                        "Client secret",
+                        &mut self.client_secret,
+                        &mut self.state.reveal_secret,
+                    );
+                } else {
+                    ui.label("Key");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(
+                            &mut self.key_choice,
+                            KeyChoice::ProfilePrivateKey,
+                            "Profile private key",
+                        );
+                        ui.selectable_value(
+                            &mut self.key_choice,
+                            KeyChoice::CounterpartyPublicKey,
+                            "Counterparty public key",
+                        );
+                        ui.selectable_value(&mut self.key_choice, KeyChoice::Pasted, "Pasted PEM");
+                    });
+                    ui.end_row();
+                }
+                if self.mode == Mode::Verify {
+                    widgets::text_row(ui, "Signature to verify", &mut self.signature_to_verify);
+                }
+            });
+        if kind.covers_request() {
+            ui.add_space(4.0);
+            widgets::multiline(ui, "Body", &mut self.body, 6);
+        }
+        if kind != SignatureKind::Symmetric && self.key_choice == KeyChoice::Pasted {
+            widgets::multiline(ui, "Pasted key (PEM or Base64)", &mut self.pasted_key, 4);
+        }
+    }
+
+    fn key_material(&self, kind: SignatureKind, shared: &Shared) -> Result<KeyMaterial, String> {
+        if kind == SignatureKind::Symmetric {
+            return Ok(KeyMaterial::ClientSecret(self.client_secret.clone()));
+        }
+        let profile = shared.book.active_profile();
+        match self.key_choice {
+            KeyChoice::ProfilePrivateKey => {
+                let pem = profile
+                    .map(|p| shared.book.secrets_of(&p.id).private_key_pem)
+                    .unwrap_or_default();
+                if pem.trim().is_empty() {
+                    Err(
+                        "the active profile has no private key (Credentials: Generate or Load…)"
+                            .into(),
+                    )
+                } else {
+                    Ok(KeyMaterial::PrivateKeyPem(pem))
+                }
+            }
+            KeyChoice::CounterpartyPublicKey => {
+                let pem = profile
+                    .map(|p| p.counterparty_public_key_pem.clone())
+                    .unwrap_or_default();
+                if pem.trim().is_empty() {
+                    Err("the active profile has no counterparty public key".into())
+                } else {
+                    Ok(KeyMaterial::PublicKeyPem(pem))
+                }
+            }
+            KeyChoice::Pasted if self.pasted_key.trim().is_empty() => {
+                Err("paste a key first".into())
+            }
+            KeyChoice::Pasted if self.pasted_key.contains("PRIVATE KEY") => {
+                Ok(KeyMaterial::PrivateKeyPem(self.pasted_key.clone()))
+            }
+            KeyChoice::Pasted => Ok(KeyMaterial::PublicKeyPem(self.pasted_key.clone())),
+        }
+    }
+
+    fn recompute_if_changed(&mut self, kind: SignatureKind, shared: &mut Shared) {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.inputs_hash().hash(&mut hasher);
+        // The profile's keys are inputs too.
+        if let Some(p) = shared.book.active_profile() {
+            p.counterparty_public_key_pem.hash(&mut hasher);
+            shared
+                .book
+                .secrets_of(&p.id)
+                .private_key_pem
+                .hash(&mut hasher);
+        }
+        let hash = hasher.finish();
+        if self.state.sent_hash == Some(hash) {
+            return;
+        }
+        self.state.sent_hash = Some(hash);
+        self.state.generation += 1;
+        let key = match self.key_material(kind, shared) {
+            Ok(key) => key,
+            Err(e) => {
+                self.state.result = Some(Err(e));
+                return;
+            }
+        };
+        let input = SignatureInput {
+            kind,
+            client_id: self.client_id.clone(),
+            timestamp: self.timestamp.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            unsigned_path_prefix: self.unsigned_prefix.clone(),
+            access_token: self.token.clone(),
+            body: self.body.clone(),
+            minify: self.minify,
+        };
+        let verify = (self.mode == Mode::Verify).then(|| self.signature_to_verify.clone());
+        shared.send(Command::Sign {
+            generation: self.state.generation,
+            job: SignatureJob { input, key, verify },
+        });
+    }
+
+    fn outputs(&mut self, ui: &mut Ui, kind: SignatureKind) {
+        let Some(result) = &self.state.result else {
+            ui.label("Computing…");
+            return;
+        };
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                widgets::error_text(ui, e);
+                return;
+            }
+        };
+        let prepared = &outcome.prepared;
+        for warning in &prepared.warnings {
+            widgets::warning_text(ui, warning);
+        }
+        Grid::new("workbench_outputs")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                if let Some(body) = &prepared.minified_body {
+                    widgets::output_row(ui, "Minified body", body);
+                }
+                if let Some(hash) = &prepared.body_hash {
+                    widgets::output_row(ui, "Body hash", hash);
+                }
+                widgets::output_row(ui, "String to sign", &prepared.string_to_sign.text());
+                if let Some(signature) = &outcome.signature {
+                    widgets::output_row(ui, "Signature", signature);
+                }
+            });
+        ui.add_space(6.0);
+        ui.label(RichText::new("String to sign, part by part").strong());
+        ui.label(coloured_string_to_sign(prepared, ui));
+        ui.horizontal_wrapped(|ui| {
+            for part in &prepared.string_to_sign.parts {
+                ui.label(RichText::new(part.name.label()).color(part_colour(part.name)));
+            }
+        });
+        if let Some(valid) = outcome.valid {
+            ui.add_space(6.0);
+            let (text, colour) = if valid {
+                ("Signature valid", widgets::OK)
+            } else {
+                ("Signature invalid", widgets::ERROR)
+            };
+            ui.label(RichText::new(text).size(18.0).color(colour));
+            if !valid && kind == SignatureKind::Symmetric {
+                ui.label(
+                    "Check the client secret, the access token and the body bytes exactly as sent.",
+                );
+            }
+        }
+    }
+
+    fn biller(&mut self, ui: &mut Ui) {
+        Grid::new("biller_inputs")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                widgets::text_row(ui, "Biller username", &mut self.biller_user);
+                widgets::secret_row(
+                    ui,
+                    "Biller password",
+                    &mut self.biller_password,
+                    &mut self.state.reveal_secret,
+                );
+                widgets::text_row(ui, "trxid", &mut self.biller_trxid);
+                // md5 of three short strings takes microseconds: fine on the UI thread.
+                let sign =
+                    biller::sign(&self.biller_user, &self.biller_password, &self.biller_trxid);
+                widgets::output_row(ui, "sign", &sign);
+            });
+    }
+}
+
+fn part_colour(name: PartName) -> Color32 {
+    match name {
+        PartName::Method => Color32::from_rgb(0xE0, 0x6C, 0x75),
+        PartName::Path => Color32::from_rgb(0x61, 0xAF, 0xEF),
+        PartName::AccessToken => Color32::from_rgb(0xC6, 0x78, 0xDD),
+        PartName::BodyHash => Color32::from_rgb(0x98, 0xC3, 0x79),
+        PartName::Timestamp => Color32::from_rgb(0xE5, 0xC0, 0x7B),
+        PartName::ClientId => Color32::from_rgb(0x56, 0xB6, 0xC2),
+    }
+}
+
+fn coloured_string_to_sign(prepared: &crate::snap::signature::Prepared, ui: &Ui) -> LayoutJob {
+    let font = FontId::monospace(13.0);
+    let separator_colour = ui.visuals().weak_text_color();
+    let mut job = LayoutJob::default();
+    for (i, part) in prepared.string_to_sign.parts.iter().enumerate() {
+        if i > 0 {
+            job.append(
+                prepared.string_to_sign.separator,
+                0.0,
+                TextFormat::simple(font.clone(), separator_colour),
+            );
+        }
+        job.append(
+            &part.value,
+            0.0,
+            TextFormat::simple(font.clone(), part_colour(part.name)),
+        );
+    }
+    job.wrap.max_width = ui.available_width();
+    job
+}

@@ -1,0 +1,509 @@
+//! The tokio side of the window. The UI sends `Command`s and draws the `Event`s that come
+//! back; it never waits on disk, network, file dialogs or RSA. Both channels are bounded:
+//! a UI that floods commands gets `false` from `send` instead of unbounded memory growth.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::snap::keys;
+use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret};
+use crate::store::files::{self, Sensitivity};
+use crate::store::paths::AppPaths;
+use crate::store::profiles::{self, Loaded, ProfileBook};
+
+pub mod setup;
+
+const CHANNEL_CAPACITY: usize = 64;
+
+/// Where a file comes from or goes to: a native dialog, or a path typed by the user
+/// (offered beside every dialog, for machines without a dialog backend).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChoice {
+    Dialog,
+    Path(PathBuf),
+}
+
+/// Key material for the workbench, as the UI holds it (text).
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyMaterial {
+    ClientSecret(String),
+    PrivateKeyPem(String),
+    PublicKeyPem(String),
+}
+
+impl std::fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyMaterial::ClientSecret(_) => "ClientSecret(<redacted>)",
+            KeyMaterial::PrivateKeyPem(_) => "PrivateKeyPem(<redacted>)",
+            KeyMaterial::PublicKeyPem(_) => "PublicKeyPem(..)",
+        })
+    }
+}
+
+/// One signature computation for the workbench.
+#[derive(Debug, Clone)]
+pub struct SignatureJob {
+    pub input: SignatureInput,
+    pub key: KeyMaterial,
+    /// Verify this signature instead of producing one.
+    pub verify: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureOutcome {
+    pub prepared: signature::Prepared,
+    /// The signature we made (sign mode).
+    pub signature: Option<String>,
+    /// The verdict (verify mode).
+    pub valid: Option<bool>,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    LoadProfiles,
+    /// First run: make the "Local sandbox" profile with fresh credentials.
+    CreateSandboxProfile,
+    SaveProfiles(ProfileBook, Option<String>),
+    GenerateKey {
+        profile_id: String,
+        bits: usize,
+    },
+    ImportPrivateKey {
+        profile_id: String,
+        from: FileChoice,
+        passphrase: Option<String>,
+    },
+    ImportPublicKey {
+        profile_id: String,
+        from: FileChoice,
+    },
+    SavePrivateKey {
+        pem: String,
+        passphrase: Option<String>,
+        to: FileChoice,
+    },
+    ExportPublicKey {
+        private_pem: String,
+        to: FileChoice,
+    },
+    Sign {
+        generation: u64,
+        job: SignatureJob,
+    },
+    /// Describe a key (private or public PEM) for display; `hash` identifies the PEM.
+    Fingerprint {
+        hash: u64,
+        pem: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum Event {
+    ProfilesLoaded(Loaded),
+    SandboxProfileCreated(Box<setup::SandboxProfile>),
+    Saved(Result<(), String>),
+    KeyReady {
+        profile_id: String,
+        private_pem: String,
+        summary: String,
+    },
+    PublicKeyReady {
+        profile_id: String,
+        public_pem: String,
+        summary: String,
+    },
+    /// The key at this path is encrypted: ask for the passphrase and import again.
+    PassphraseNeeded {
+        profile_id: String,
+        path: PathBuf,
+    },
+    FileWritten(String),
+    /// A native dialog could not be shown; the UI offers its path field instead.
+    DialogUnavailable(String),
+    Signed {
+        generation: u64,
+        result: Result<SignatureOutcome, String>,
+    },
+    Fingerprint {
+        hash: u64,
+        text: String,
+    },
+    /// Something failed; the text says what and where, and never holds a secret.
+    Failed(String),
+}
+
+/// The UI's end of the worker.
+pub struct WorkerHandle {
+    commands: mpsc::Sender<Command>,
+    events: mpsc::Receiver<Event>,
+}
+
+impl WorkerHandle {
+    /// Queue a command; `false` when the worker is saturated (the UI says "busy").
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+
+    pub fn try_recv(&mut self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+}
+
+/// What the worker needs from its surroundings.
+#[derive(Clone)]
+pub struct WorkerContext {
+    pub paths: AppPaths,
+    /// Wakes the UI after an event was queued (egui's `request_repaint`).
+    pub repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Start the worker on `runtime`.
+pub fn start(runtime: &tokio::runtime::Handle, context: WorkerContext) -> WorkerHandle {
+    let (command_tx, mut command_rx) = mpsc::channel::<Command>(CHANNEL_CAPACITY);
+    let (event_tx, event_rx) = mpsc::channel::<Event>(CHANNEL_CAPACITY);
+    runtime.spawn(async move {
+        while let Some(command) = command_rx.recv().await {
+            let context = context.clone();
+            let events = event_tx.clone();
+            // Each command in its own task: a slow one never holds up the others.
+            tokio::spawn(async move {
+                let event = handle(command, &context).await;
+                if events.send(event).await.is_ok() {
+                    (context.repaint)();
+                }
+            });
+        }
+    });
+    WorkerHandle {
+        commands: command_tx,
+        events: event_rx,
+    }
+}
+
+/// Run blocking work (disk, RSA, dialogs) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("background task failed: {e}"))
+}
+
+async fn handle(command: Command, context: &WorkerContext) -> Event {
+    let paths = context.paths.clone();
+    let result = match command {
+        Command::LoadProfiles => {
+            blocking(move || Event::ProfilesLoaded(profiles::load(&paths))).await
+        }
+        Command::CreateSandboxProfile => {
+            blocking(move || match setup::sandbox_profile() {
+                Ok(made) => Event::SandboxProfileCreated(Box::new(made)),
+                Err(e) => Event::Failed(e),
+            })
+            .await
+        }
+        Command::SaveProfiles(book, blocked) => {
+            blocking(move || {
+                Event::Saved(
+                    profiles::save(&paths, &book, blocked.as_deref()).map_err(|e| e.to_string()),
+                )
+            })
+            .await
+        }
+        Command::GenerateKey { profile_id, bits } => {
+            blocking(move || generate_key(profile_id, bits)).await
+        }
+        Command::ImportPrivateKey {
+            profile_id,
+            from,
+            passphrase,
+        } => blocking(move || import_private_key(profile_id, from, passphrase)).await,
+        Command::ImportPublicKey { profile_id, from } => {
+            blocking(move || import_public_key(profile_id, from)).await
+        }
+        Command::SavePrivateKey {
+            pem,
+            passphrase,
+            to,
+        } => blocking(move || save_private_key(&pem, passphrase.as_deref(), to)).await,
+        Command::ExportPublicKey { private_pem, to } => {
+            blocking(move || export_public_key(&private_pem, to)).await
+        }
+        Command::Fingerprint { hash, pem } => {
+            blocking(move || Event::Fingerprint {
+                hash,
+                text: describe_key(&pem),
+            })
+            .await
+        }
+        Command::Sign { generation, job } => {
+            blocking(move || Event::Signed {
+                generation,
+                result: run_signature_job(&job),
+            })
+            .await
+        }
+    };
+    result.unwrap_or_else(Event::Failed)
+}
+
+fn generate_key(profile_id: String, bits: usize) -> Event {
+    let made = keys::generate_private_key(bits)
+        .map_err(|e| e.to_string())
+        .and_then(|key| {
+            let pem = keys::private_key_to_pkcs8_pem(&key, None).map_err(|e| e.to_string())?;
+            Ok((
+                pem.to_string(),
+                keys::fingerprint_sha256(&key.to_public_key()),
+            ))
+        });
+    match made {
+        Ok((private_pem, fingerprint)) => Event::KeyReady {
+            profile_id,
+            private_pem,
+            summary: format!("generated a {bits}-bit key, {fingerprint}"),
+        },
+        Err(e) => Event::Failed(format!("key generation: {e}")),
+    }
+}
+
+/// How long a "dialog" may take before we believe a person answered it. A dialog with no
+/// backend (no portal, no zenity) returns `None` at once, exactly like a cancel.
+const INSTANT_DIALOG: Duration = Duration::from_millis(150);
+
+enum Picked {
+    Path(PathBuf),
+    Cancelled,
+    Unavailable,
+}
+
+fn pick_open(title: &str) -> Picked {
+    let started = Instant::now();
+    match rfd::FileDialog::new()
+        .set_title(title)
+        .add_filter("Keys", &["pem", "key", "der", "txt", "pub", "crt", "cer"])
+        .add_filter("All files", &["*"])
+        .pick_file()
+    {
+        Some(path) => Picked::Path(path),
+        None if started.elapsed() < INSTANT_DIALOG => Picked::Unavailable,
+        None => Picked::Cancelled,
+    }
+}
+
+fn pick_save(title: &str, file_name: &str) -> Picked {
+    let started = Instant::now();
+    match rfd::FileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name)
+        .save_file()
+    {
+        Some(path) => Picked::Path(path),
+        None if started.elapsed() < INSTANT_DIALOG => Picked::Unavailable,
+        None => Picked::Cancelled,
+    }
+}
+
+const NO_DIALOG: &str = "no file dialog is available here (no desktop portal and no zenity): type a path in the field instead";
+
+fn resolve(choice: FileChoice, open: bool, title: &str, file_name: &str) -> Result<PathBuf, Event> {
+    match choice {
+        FileChoice::Path(path) if path.as_os_str().is_empty() => {
+            Err(Event::Failed("type a file path first".to_string()))
+        }
+        FileChoice::Path(path) => Ok(path),
+        FileChoice::Dialog => match if open {
+            pick_open(title)
+        } else {
+            pick_save(title, file_name)
+        } {
+            Picked::Path(path) => Ok(path),
+            Picked::Cancelled => Err(Event::Failed("cancelled".to_string())),
+            Picked::Unavailable => Err(Event::DialogUnavailable(NO_DIALOG.to_string())),
+        },
+    }
+}
+
+fn import_private_key(profile_id: String, from: FileChoice, passphrase: Option<String>) -> Event {
+    let path = match resolve(from, true, "Load private key", "") {
+        Ok(path) => path,
+        Err(event) => return event,
+    };
+    let bytes = match files::read_capped(&path, 1024 * 1024) {
+        Ok(bytes) => zeroize::Zeroizing::new(bytes),
+        Err(e) => return Event::Failed(e.to_string()),
+    };
+    match keys::parse_private_key(&bytes, passphrase.as_deref()) {
+        Ok(loaded) => {
+            let pem = match keys::private_key_to_pkcs8_pem(&loaded.key, None) {
+                Ok(pem) => pem.to_string(),
+                Err(e) => return Event::Failed(e.to_string()),
+            };
+            let mut summary = format!(
+                "loaded {} ({}, {} bits), {}",
+                path.display(),
+                loaded.format.describe(),
+                loaded.bits,
+                keys::fingerprint_sha256(&loaded.key.to_public_key())
+            );
+            for warning in &loaded.warnings {
+                summary.push_str(&format!("; {warning}"));
+            }
+            Event::KeyReady {
+                profile_id,
+                private_pem: pem,
+                summary,
+            }
+        }
+        Err(keys::KeyError::NeedsPassphrase) => Event::PassphraseNeeded { profile_id, path },
+        Err(e) => Event::Failed(format!("{}: {e}", path.display())),
+    }
+}
+
+fn import_public_key(profile_id: String, from: FileChoice) -> Event {
+    let path = match resolve(from, true, "Load counterparty public key", "") {
+        Ok(path) => path,
+        Err(event) => return event,
+    };
+    let loaded = files::read_capped(&path, 1024 * 1024)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            keys::parse_public_key(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        });
+    match loaded.and_then(|l| {
+        let pem = keys::public_key_to_spki_pem(&l.key).map_err(|e| e.to_string())?;
+        Ok((pem, l))
+    }) {
+        Ok((public_pem, loaded)) => Event::PublicKeyReady {
+            profile_id,
+            public_pem,
+            summary: format!(
+                "loaded {} ({}, {} bits), {}",
+                path.display(),
+                loaded.format.describe(),
+                loaded.bits,
+                keys::fingerprint_sha256(&loaded.key)
+            ),
+        },
+        Err(e) => Event::Failed(e),
+    }
+}
+
+fn save_private_key(pem: &str, passphrase: Option<&str>, to: FileChoice) -> Event {
+    let key = match keys::parse_private_key(pem.as_bytes(), None) {
+        Ok(loaded) => loaded.key,
+        Err(e) => return Event::Failed(format!("the profile's private key: {e}")),
+    };
+    let path = match resolve(to, false, "Save private key", "private_key.pem") {
+        Ok(path) => path,
+        Err(event) => return event,
+    };
+    let passphrase = passphrase.filter(|p| !p.is_empty());
+    match keys::private_key_to_pkcs8_pem(&key, passphrase) {
+        Ok(out) => match files::write_atomic(&path, out.as_bytes(), Sensitivity::Secret) {
+            Ok(()) => Event::FileWritten(format!(
+                "private key saved to {} (PKCS#8{}, mode 0600)",
+                path.display(),
+                if passphrase.is_some() {
+                    ", encrypted"
+                } else {
+                    ""
+                }
+            )),
+            Err(e) => Event::Failed(e.to_string()),
+        },
+        Err(e) => Event::Failed(e.to_string()),
+    }
+}
+
+fn export_public_key(private_pem: &str, to: FileChoice) -> Event {
+    let public = match keys::parse_private_key(private_pem.as_bytes(), None) {
+        Ok(loaded) => loaded.key.to_public_key(),
+        Err(e) => return Event::Failed(format!("the profile's private key: {e}")),
+    };
+    let path = match resolve(to, false, "Export public key", "public_key.pem") {
+        Ok(path) => path,
+        Err(event) => return event,
+    };
+    match keys::public_key_to_spki_pem(&public) {
+        Ok(pem) => match files::write_atomic(&path, pem.as_bytes(), Sensitivity::Public) {
+            Ok(()) => Event::FileWritten(format!(
+                "public key exported to {} (SPKI PEM), {}",
+                path.display(),
+                keys::fingerprint_sha256(&public)
+            )),
+            Err(e) => Event::Failed(e.to_string()),
+        },
+        Err(e) => Event::Failed(e.to_string()),
+    }
+}
+
+/// Build, then sign or verify. Errors are for people: they name the input at fault.
+pub fn run_signature_job(job: &SignatureJob) -> Result<SignatureOutcome, String> {
+    let prepared = signature::prepare(&job.input).map_err(|e| e.to_string())?;
+    let kind = job.input.kind;
+    match (&job.verify, &job.key) {
+        (None, KeyMaterial::ClientSecret(secret)) => {
+            let sig = signature::sign(&prepared, SigningSecret::Hmac(secret.as_bytes()))
+                .map_err(|e| e.to_string())?;
+            Ok(SignatureOutcome {
+                prepared,
+                signature: Some(sig),
+                valid: None,
+            })
+        }
+        (None, KeyMaterial::PrivateKeyPem(pem)) => {
+            let key = keys::parse_private_key(pem.as_bytes(), None)
+                .map_err(|e| format!("private key: {e}"))?;
+            let sig = signature::sign(&prepared, SigningSecret::Rsa(&key.key))
+                .map_err(|e| e.to_string())?;
+            Ok(SignatureOutcome {
+                prepared,
+                signature: Some(sig),
+                valid: None,
+            })
+        }
+        (None, KeyMaterial::PublicKeyPem(_)) => Err(format!(
+            "a public key can only verify; signing a {kind} signature needs the private key"
+        )),
+        (Some(text), key) => {
+            let verdict = match key {
+                KeyMaterial::ClientSecret(secret) => {
+                    signature::verify(&prepared, VerifyingSecret::Hmac(secret.as_bytes()), text)
+                }
+                KeyMaterial::PrivateKeyPem(pem) | KeyMaterial::PublicKeyPem(pem) => {
+                    let key = keys::parse_public_key(pem.as_bytes())
+                        .map_err(|e| format!("public key: {e}"))?;
+                    signature::verify(&prepared, VerifyingSecret::Rsa(&key.key), text)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(SignatureOutcome {
+                prepared,
+                signature: None,
+                valid: Some(verdict.valid),
+            })
+        }
+    }
+}
+
+/// "2048-bit RSA, SHA256:…" for a private or public PEM, or what is wrong with it.
+fn describe_key(pem: &str) -> String {
+    match keys::parse_public_key(pem.as_bytes()) {
+        Ok(loaded) => format!(
+            "{}-bit RSA, {}",
+            loaded.bits,
+            keys::fingerprint_sha256(&loaded.key)
+        ),
+        Err(e) => format!("unusable key: {e}"),
+    }
+}
+
+/// Kinds signed with RSA need a key; the symmetric kind the client secret.
+pub fn needs_private_key(kind: SignatureKind) -> bool {
+    kind.algorithm() == signature::Algorithm::Sha256WithRsa
+}

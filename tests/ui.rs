@@ -1,0 +1,234 @@
+//! The real window driven through egui_kittest: no display, queries by label, clicks, typing.
+//! The worker runs on a real tokio runtime and the profiles live in a temp dir.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use snap_console::store::paths::AppPaths;
+use snap_console::store::profiles;
+use snap_console::ui::SnapApp;
+
+struct Window {
+    harness: Harness<'static, SnapApp>,
+    // Dropped after the harness: the worker lives on it.
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn open(home: &Path) -> Window {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let app = SnapApp::new(runtime.handle(), AppPaths::under(home));
+    let harness = Harness::builder()
+        .with_size([1280.0, 900.0])
+        .build_ui_state(|ui, app: &mut SnapApp| app.show(ui), app);
+    Window {
+        harness,
+        _runtime: runtime,
+    }
+}
+
+impl Window {
+    /// Step frames until `done` holds (the worker answers asynchronously).
+    fn wait_for(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&mut Harness<'static, SnapApp>) -> bool,
+    ) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            self.harness.step();
+            if done(&mut self.harness) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_for_label(&mut self, label: &str) {
+        let label = label.to_string();
+        self.wait_for(&label.clone(), move |h| {
+            h.query_by_label_contains(&label).is_some()
+        });
+    }
+
+    fn click(&mut self, label: &str) {
+        self.harness.get_by_label(label).click();
+        self.harness.step();
+        self.harness.step();
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.harness.get_by_label(label).focus();
+        self.harness.step();
+        self.harness.get_by_label(label).type_text(text);
+        self.harness.step();
+        self.harness.step();
+    }
+
+    fn output(&mut self, label: &str) -> String {
+        self.harness
+            .get_by_role_and_label(Role::MultilineTextInput, label)
+            .value()
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn first_run_creates_the_sandbox_profile_and_saves_secrets_apart() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("Key: 2048-bit RSA, SHA256:");
+    // Saved after the debounce; secrets in their own 0600 file.
+    let paths = AppPaths::under(home.path());
+    window.wait_for("profiles saved", |_| {
+        paths.secrets_file().exists() && paths.profiles_file().exists()
+    });
+    let loaded = profiles::load(&paths);
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let profile = loaded
+        .book
+        .active_profile()
+        .cloned()
+        .expect("active profile");
+    assert_eq!(profile.name, "Local sandbox");
+    let secrets = loaded.book.secrets_of(&profile.id);
+    assert!(secrets.private_key_pem.contains("BEGIN PRIVATE KEY"));
+    assert!(secrets.client_secret.len() >= 32);
+    let public_text = std::fs::read_to_string(paths.profiles_file()).expect("read");
+    assert!(!public_text.contains(&secrets.client_secret));
+    assert!(!public_text.contains("PRIVATE KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(paths.secrets_file())
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn profiles_can_be_created_renamed_duplicated_and_deleted() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.click("New");
+    window.wait_for_label("New profile");
+    // Rename by typing into the Name field (the new profile is selected).
+    window.type_into("Name", " ACME");
+    window.wait_for_label("New profile ACME");
+    window.type_into("Client ID", "ACME-CLIENT");
+    window.click("Duplicate");
+    window.wait_for_label("New profile ACME copy");
+    let names: Vec<String> = window
+        .harness
+        .state()
+        .shared
+        .book
+        .profiles
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["Local sandbox", "New profile ACME", "New profile ACME copy"]
+    );
+    let copy = window.harness.state().shared.book.profiles[2].clone();
+    assert_eq!(copy.client_id, "ACME-CLIENT");
+    // Delete asks first; "Keep it" keeps it.
+    window.click("Delete");
+    window.wait_for_label("Delete profile?");
+    window.click("Keep it");
+    assert_eq!(window.harness.state().shared.book.profiles.len(), 3);
+    window.click("Delete");
+    window.wait_for_label("Delete profile?");
+    window.click("Delete profile");
+    window.wait_for("deletion", |h| h.state().shared.book.profiles.len() == 2);
+    // Set the remaining new profile active.
+    window.harness.get_by_label("New profile ACME").click();
+    window.harness.step();
+    window.click("Set active");
+    let state = window.harness.state();
+    assert_eq!(
+        state.shared.book.active_profile().map(|p| p.name.as_str()),
+        Some("New profile ACME")
+    );
+}
+
+#[test]
+fn workbench_signs_as_you_type_and_verifies() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.click("Workbench");
+    window.wait_for_label("String to sign, part by part");
+    // Symmetric is the default kind: type a token and watch the stringToSign follow.
+    window.type_into("Access token", "tok-123");
+    window.wait_for("signature with the token", |h| {
+        h.query_by_role_and_label(Role::MultilineTextInput, "String to sign")
+            .and_then(|n| n.value())
+            .is_some_and(|v| v.contains(":tok-123:"))
+    });
+    let string_to_sign = window.output("String to sign");
+    assert!(
+        string_to_sign.starts_with("POST:/api/v1.0/transfer-va/payment:tok-123:"),
+        "{string_to_sign}"
+    );
+    let signature = window.output("Signature");
+    assert_eq!(signature.len(), 88, "HMAC-SHA512 in Base64: {signature}");
+    let body_hash = window.output("Body hash");
+    assert_eq!(body_hash.len(), 64);
+
+    // Verify mode: the signature we just made is valid; a changed one is not.
+    window.click("Verify");
+    window.type_into("Signature to verify", &signature);
+    window.wait_for_label("Signature valid");
+    // Replace it (select all, type) with a well-formed but wrong signature.
+    window.harness.get_by_label("Signature to verify").focus();
+    window.harness.step();
+    window
+        .harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    window.harness.step();
+    window
+        .harness
+        .get_by_label("Signature to verify")
+        .type_text(&format!("{}==", "A".repeat(86)));
+    window.wait_for_label("Signature invalid");
+}
+
+#[test]
+fn a_corrupt_profiles_file_is_kept_aside_and_the_app_starts() {
+    let home = tempfile::tempdir().expect("tmp");
+    let paths = AppPaths::under(home.path());
+    std::fs::create_dir_all(&paths.config_dir).expect("mkdir");
+    std::fs::write(
+        paths.profiles_file(),
+        "{ \"v\": 1, \"profiles\": [ {\"name\": ",
+    )
+    .expect("write");
+    let mut window = open(home.path());
+    window.wait_for_label("kept aside");
+    // The bad file is renamed, not deleted.
+    let kept: Vec<_> = std::fs::read_dir(&paths.config_dir)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("profiles.json.corrupt-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    // And the console still works: it made a fresh sandbox profile.
+    window.wait_for_label("Local sandbox (active)");
+}
