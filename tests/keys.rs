@@ -160,7 +160,10 @@ fn every_public_encoding_parses_to_the_same_key() {
         assert_eq!(loaded.bits, 2048, "{name}");
         // The TEST certificate runs to November 2036; after that an "expired" warning is due.
         assert!(
-            loaded.warnings.iter().all(|w| w.contains("certificate expired")),
+            loaded
+                .warnings
+                .iter()
+                .all(|w| w.contains("certificate expired")),
             "{name}: {:?}",
             loaded.warnings
         );
