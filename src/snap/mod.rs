@@ -7,3 +7,4 @@ pub mod minify;
 pub mod response;
 pub mod signature;
 pub mod timestamp;
+pub mod validate;
