@@ -232,3 +232,45 @@ fn a_corrupt_profiles_file_is_kept_aside_and_the_app_starts() {
     // And the console still works: it made a fresh sandbox profile.
     window.wait_for_label("Local sandbox (active)");
 }
+
+#[test]
+fn workbench_diagnoses_a_signature_made_with_a_lowercase_method() {
+    use snap_console::snap::signature;
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.click("Workbench");
+    window.wait_for_label("String to sign, part by part");
+    // The counterparty signed the same inputs but with "post" instead of "POST".
+    let (secret, timestamp, body) = {
+        let state = window.harness.state();
+        let profile = state
+            .shared
+            .book
+            .active_profile()
+            .cloned()
+            .expect("profile");
+        let wb = &state.workbench;
+        (
+            state.shared.book.secrets_of(&profile.id).client_secret,
+            wb.timestamp.clone(),
+            wb.body.clone(),
+        )
+    };
+    let minified = snap_console::snap::minify::minify(&body, Default::default()).expect("minify");
+    let text = format!(
+        "post:/api/v1.0/transfer-va/payment::{}:{timestamp}",
+        signature::body_hash_hex(&minified)
+    );
+    let expected = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(signature::hmac_sha512(secret.as_bytes(), text.as_bytes()))
+    };
+    window.type_into("Expected signature", &expected);
+    window.click("Diagnose");
+    window.wait_for_label("Matched a variant");
+    window.wait_for_label("the method was signed in lower case: post");
+    let matched = window.output("Matched string to sign");
+    assert_eq!(matched, text);
+}

@@ -147,7 +147,7 @@ pub struct SnapApp {
     pub shared: Shared,
     pub nav: Nav,
     credentials: CredentialsPanel,
-    workbench: WorkbenchPanel,
+    pub workbench: WorkbenchPanel,
     context: Arc<OnceLock<egui::Context>>,
 }
 
@@ -382,6 +382,9 @@ impl SnapApp {
                 shared.fingerprints.insert(hash, text);
             }
             Event::Signed { generation, result } => self.workbench.accept(generation, result),
+            Event::Diagnosed { generation, result } => {
+                self.workbench.accept_diagnosis(generation, result)
+            }
             Event::Failed(text) if text == "cancelled" => shared.notify(Level::Info, "cancelled"),
             Event::Failed(text) => shared.notify(Level::Error, text),
         }

@@ -60,20 +60,24 @@ pub fn copy_button(ui: &mut Ui, what: &str, text: &str) {
     }
 }
 
-/// A read-only output value with its label and a copy button.
+/// A read-only output value with its label and a copy button. The value is a read-only
+/// TextEdit (selectable, and readable by screen readers and tests as the label's value).
 pub fn output_row(ui: &mut Ui, label: &str, value: &str) {
-    let label_response = ui.label(RichText::new(label).strong());
-    ui.horizontal(|ui| {
-        copy_button(ui, &format!("Copy {label}"), value);
-        let mut shown = value;
-        ui.add(
-            TextEdit::multiline(&mut shown)
-                .code_editor()
-                .desired_rows(1)
-                .desired_width(f32::INFINITY),
-        )
-        .labelled_by(label_response.id);
-    });
+    let label_id = ui
+        .horizontal(|ui| {
+            let label_response = ui.label(RichText::new(label).strong());
+            copy_button(ui, &format!("Copy {label}"), value);
+            label_response.id
+        })
+        .inner;
+    let mut shown = value;
+    ui.add(
+        TextEdit::multiline(&mut shown)
+            .code_editor()
+            .desired_rows(1)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label_id);
     ui.end_row();
 }
 

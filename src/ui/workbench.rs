@@ -9,6 +9,7 @@ use egui::{Color32, ComboBox, FontId, Grid, RichText, ScrollArea, TextFormat, Ui
 use super::app::Shared;
 use super::widgets;
 use crate::snap::biller;
+use crate::snap::diagnose::Diagnosis;
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{PartName, SignatureInput, SignatureKind};
 use crate::store::profiles::ProfileBook;
@@ -74,6 +75,8 @@ pub struct WorkbenchPanel {
     pub biller_user: String,
     pub biller_password: String,
     pub biller_trxid: String,
+    /// The signature the counterparty expected (or its utility endpoint computed).
+    pub expected_signature: String,
     state: ComputeState,
 }
 
@@ -84,6 +87,9 @@ struct ComputeState {
     sent_hash: Option<u64>,
     result: Option<Result<SignatureOutcome, String>>,
     prefilled: bool,
+    diagnosis_generation: u64,
+    diagnosis: Option<Result<Diagnosis, String>>,
+    diagnosing: bool,
 }
 
 // `derive(Hash)` cannot skip fields; hash the inputs by hand.
@@ -111,6 +117,7 @@ impl Default for WorkbenchPanel {
             biller_user: String::new(),
             biller_password: String::new(),
             biller_trxid: String::new(),
+            expected_signature: String::new(),
             state: ComputeState::default(),
         }
     }
@@ -145,6 +152,13 @@ impl WorkbenchPanel {
         }
     }
 
+    pub fn accept_diagnosis(&mut self, generation: u64, result: Result<Diagnosis, String>) {
+        if generation == self.state.diagnosis_generation {
+            self.state.diagnosis = Some(result);
+            self.state.diagnosing = false;
+        }
+    }
+
     fn inputs_hash(&self) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.hash(&mut hasher);
@@ -165,6 +179,9 @@ impl WorkbenchPanel {
                         self.recompute_if_changed(kind, shared);
                         ui.add_space(8.0);
                         self.outputs(ui, kind);
+                        ui.add_space(12.0);
+                        ui.separator();
+                        self.diagnosis(ui, kind, shared);
                     }
                 }
             });
@@ -332,7 +349,16 @@ impl WorkbenchPanel {
                 return;
             }
         };
-        let input = SignatureInput {
+        let input = self.signature_input(kind);
+        let verify = (self.mode == Mode::Verify).then(|| self.signature_to_verify.clone());
+        shared.send(Command::Sign {
+            generation: self.state.generation,
+            job: SignatureJob { input, key, verify },
+        });
+    }
+
+    fn signature_input(&self, kind: SignatureKind) -> SignatureInput {
+        SignatureInput {
             kind,
             client_id: self.client_id.clone(),
             timestamp: self.timestamp.clone(),
@@ -342,12 +368,87 @@ impl WorkbenchPanel {
             access_token: self.token.clone(),
             body: self.body.clone(),
             minify: self.minify,
-        };
-        let verify = (self.mode == Mode::Verify).then(|| self.signature_to_verify.clone());
-        shared.send(Command::Sign {
-            generation: self.state.generation,
-            job: SignatureJob { input, key, verify },
+        }
+    }
+
+    fn diagnosis(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+        ui.label(RichText::new("Why is my signature rejected?").strong());
+        ui.label("Paste the signature the counterparty expected (or its signature utility computed) for the inputs above. The known variants are tried: minify modes, timestamp forms, path prefix and query, token prefix, method case, hex or Base64, empty-body conventions, and pairs of them.");
+        Grid::new("diagnosis_inputs").num_columns(2).show(ui, |ui| {
+            widgets::text_row(ui, "Expected signature", &mut self.expected_signature);
         });
+        let ready = !self.expected_signature.trim().is_empty() && !self.state.diagnosing;
+        if ui
+            .add_enabled(ready, egui::Button::new("Diagnose"))
+            .clicked()
+        {
+            match self.key_material(kind, shared) {
+                Ok(key) => {
+                    self.state.diagnosis_generation += 1;
+                    self.state.diagnosing = true;
+                    self.state.diagnosis = None;
+                    shared.send(Command::Diagnose {
+                        generation: self.state.diagnosis_generation,
+                        input: self.signature_input(kind),
+                        key,
+                        expected: self.expected_signature.trim().to_string(),
+                    });
+                }
+                Err(e) => self.state.diagnosis = Some(Err(e)),
+            }
+        }
+        if self.state.diagnosing {
+            ui.label("Trying variants…");
+        }
+        match &self.state.diagnosis {
+            None => {}
+            Some(Err(e)) => widgets::error_text(ui, e),
+            Some(Ok(d)) if d.matched && d.deviations.is_empty() => {
+                ui.label(
+                    RichText::new(format!(
+                        "Matched the standard: your inputs are right ({} tried).",
+                        d.tried
+                    ))
+                    .color(widgets::OK),
+                );
+            }
+            Some(Ok(d)) if d.matched => {
+                ui.label(
+                    RichText::new(format!(
+                        "Matched a variant after {} tries. The counterparty signed:",
+                        d.tried
+                    ))
+                    .color(widgets::WARN),
+                );
+                for deviation in &d.deviations {
+                    ui.label(format!("  - {}", deviation.description));
+                }
+                if let Some(text) = &d.string_to_sign {
+                    Grid::new("diagnosis_outputs")
+                        .num_columns(2)
+                        .show(ui, |ui| {
+                            widgets::output_row(ui, "Matched string to sign", text);
+                            if let Some(standard) = &d.standard_string_to_sign {
+                                widgets::output_row(ui, "Standard string to sign", standard);
+                            }
+                        });
+                }
+            }
+            Some(Ok(d)) => {
+                widgets::error_text(
+                    ui,
+                    &format!(
+                        "No known variant matches ({} tried). Check the key or secret, and that the inputs are the ones the counterparty used.",
+                        d.tried
+                    ),
+                );
+            }
+        }
+        if let Some(Ok(d)) = &self.state.diagnosis {
+            for note in &d.notes {
+                ui.label(RichText::new(note).weak());
+            }
+        }
     }
 
     fn outputs(&mut self, ui: &mut Ui, kind: SignatureKind) {

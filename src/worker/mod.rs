@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::snap::keys;
 use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret};
+use crate::snap::{diagnose, keys};
 use crate::store::files::{self, Sensitivity};
 use crate::store::paths::AppPaths;
 use crate::store::profiles::{self, Loaded, ProfileBook};
@@ -94,6 +94,13 @@ pub enum Command {
         generation: u64,
         job: SignatureJob,
     },
+    /// "Why is my signature rejected?": try the known variants against `expected`.
+    Diagnose {
+        generation: u64,
+        input: SignatureInput,
+        key: KeyMaterial,
+        expected: String,
+    },
     /// Describe a key (private or public PEM) for display; `hash` identifies the PEM.
     Fingerprint {
         hash: u64,
@@ -127,6 +134,10 @@ pub enum Event {
     Signed {
         generation: u64,
         result: Result<SignatureOutcome, String>,
+    },
+    Diagnosed {
+        generation: u64,
+        result: Result<diagnose::Diagnosis, String>,
     },
     Fingerprint {
         hash: u64,
@@ -232,6 +243,18 @@ async fn handle(command: Command, context: &WorkerContext) -> Event {
         } => blocking(move || save_private_key(&pem, passphrase.as_deref(), to)).await,
         Command::ExportPublicKey { private_pem, to } => {
             blocking(move || export_public_key(&private_pem, to)).await
+        }
+        Command::Diagnose {
+            generation,
+            input,
+            key,
+            expected,
+        } => {
+            blocking(move || Event::Diagnosed {
+                generation,
+                result: run_diagnosis(&input, &key, &expected),
+            })
+            .await
         }
         Command::Fingerprint { hash, pem } => {
             blocking(move || Event::Fingerprint {
@@ -501,6 +524,25 @@ fn describe_key(pem: &str) -> String {
         ),
         Err(e) => format!("unusable key: {e}"),
     }
+}
+
+/// Diagnose with whatever key the workbench holds: a client secret, or the public half
+/// of an RSA key (a private key works too).
+pub fn run_diagnosis(
+    input: &SignatureInput,
+    key: &KeyMaterial,
+    expected: &str,
+) -> Result<diagnose::Diagnosis, String> {
+    match key {
+        KeyMaterial::ClientSecret(secret) => {
+            diagnose::diagnose(input, expected, VerifyingSecret::Hmac(secret.as_bytes()))
+        }
+        KeyMaterial::PrivateKeyPem(pem) | KeyMaterial::PublicKeyPem(pem) => {
+            let key = keys::parse_public_key(pem.as_bytes()).map_err(|e| format!("key: {e}"))?;
+            diagnose::diagnose(input, expected, VerifyingSecret::Rsa(&key.key))
+        }
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// Kinds signed with RSA need a key; the symmetric kind the client secret.
