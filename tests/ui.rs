@@ -54,7 +54,7 @@ impl Window {
     fn wait_for_label(&mut self, label: &str) {
         let label = label.to_string();
         self.wait_for(&label.clone(), move |h| {
-            h.query_by_label_contains(&label).is_some()
+            h.query_all_by_label_contains(&label).next().is_some()
         });
     }
 
@@ -273,4 +273,155 @@ fn workbench_diagnoses_a_signature_made_with_a_lowercase_method() {
     window.wait_for_label("the method was signed in lower case: post");
     let matched = window.output("Matched string to sign");
     assert_eq!(matched, text);
+}
+
+/// A TEST key from the shared vectors, written where the test can name it.
+fn vector_key(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/vectors/snap")
+        .join(name)
+}
+
+#[test]
+fn keys_load_from_a_typed_path_save_encrypted_and_export_public() {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("Key: 2048-bit RSA, SHA256:");
+
+    // Load the shared vector key (PKCS#1 PEM) by typing its path.
+    window.type_into(
+        "Key file path",
+        &vector_key("partner_private_pkcs1.pem")
+            .display()
+            .to_string(),
+    );
+    window.click("Load from path");
+    window.wait_for_label("SHA256:S5tX3lMettdUGIciUaJXYn4lG3NTYUWctNblgYyw13I");
+
+    // Save it encrypted with a passphrase, to a typed path.
+    let saved = out.path().join("saved.pem");
+    window.harness.get_by_label("Key file path").focus();
+    window.harness.step();
+    window
+        .harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    window
+        .harness
+        .get_by_label("Key file path")
+        .type_text(&saved.display().to_string());
+    window.harness.step();
+    window.type_into("Passphrase", "test-passphrase");
+    window.click("Save to path");
+    window.wait_for_label("(PKCS#8, encrypted, mode 0600)");
+    let pem = std::fs::read_to_string(&saved).expect("saved key");
+    assert!(pem.contains("BEGIN ENCRYPTED PRIVATE KEY"));
+
+    // Loading it back without the passphrase asks for it; with it, it loads.
+    window.harness.get_by_label("Passphrase").focus();
+    window.harness.step();
+    window
+        .harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    window.harness.key_press(egui::Key::Backspace);
+    window.harness.step();
+    window.click("Load from path");
+    window.wait_for_label("is encrypted: enter its passphrase");
+    window.type_into("Passphrase", "test-passphrase");
+    window.click("Load from path");
+    window.wait_for_label("(PKCS#8 PEM (encrypted), 2048 bits)");
+
+    // Export the public half for a provider portal.
+    let public = out.path().join("public.pem");
+    window.harness.get_by_label("Key file path").focus();
+    window.harness.step();
+    window
+        .harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    window
+        .harness
+        .get_by_label("Key file path")
+        .type_text(&public.display().to_string());
+    window.harness.step();
+    window.click("Export public key to path");
+    window.wait_for_label("public key exported to");
+    let exported = std::fs::read_to_string(&public).expect("public key");
+    assert!(exported.contains("BEGIN PUBLIC KEY"));
+
+    // A wrong thing in the path field says what is wrong, and keeps the key.
+    window.harness.get_by_label("Key file path").focus();
+    window.harness.step();
+    window
+        .harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    window
+        .harness
+        .get_by_label("Key file path")
+        .type_text(&vector_key("partner_public.pem").display().to_string());
+    window.harness.step();
+    window.click("Load from path");
+    window.wait_for_label("a private key is needed");
+    window.wait_for_label("SHA256:S5tX3lMettdUGIciUaJXYn4lG3NTYUWctNblgYyw13I");
+}
+
+#[test]
+fn an_unwritable_config_dir_is_reported_and_the_window_keeps_working() {
+    // Tests run as root, where permissions do not bite: a regular file where the home
+    // folder should be makes every write fail for real.
+    let dir = tempfile::tempdir().expect("tmp");
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").expect("write");
+    let mut window = open(&blocker);
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("profiles not saved:");
+    window.click("Workbench");
+    window.wait_for_label("String to sign, part by part");
+}
+
+#[test]
+fn no_secret_lands_outside_the_secrets_file() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    let paths = AppPaths::under(home.path());
+    window.wait_for("profiles saved", |_| paths.secrets_file().exists());
+    let (secret, pem) = {
+        let book = &window.harness.state().shared.book;
+        let id = book.active.clone().expect("active");
+        let s = book.secrets_of(&id);
+        (s.client_secret, s.private_key_pem)
+    };
+    let pem_line = pem.lines().nth(1).expect("pem body").to_string();
+    // eframe's own persistence is compiled out (no "persistence" feature), so the only
+    // files are ours: check every file under the home folder.
+    for entry in walk(home.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).expect("read")).into_owned();
+        if entry == paths.secrets_file() {
+            continue;
+        }
+        assert!(
+            !text.contains(&secret),
+            "client secret in {}",
+            entry.display()
+        );
+        assert!(
+            !text.contains(&pem_line),
+            "private key in {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("list").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -415,7 +415,7 @@ pub fn decode_signature(text: &str) -> Result<Vec<(SignatureEncoding, Vec<u8>)>,
         return Err(SignatureError::EmptySignature);
     }
     let mut readings = Vec::new();
-    if compact.len() % 2 == 0
+    if compact.len().is_multiple_of(2)
         && compact.bytes().all(|b| b.is_ascii_hexdigit())
         && let Ok(bytes) = hex::decode(&compact)
     {

@@ -339,7 +339,14 @@ impl SnapApp {
                 self.workbench.prefill(&shared.book);
             }
             Event::Saved(Ok(())) => {}
-            Event::Saved(Err(e)) => shared.notify(Level::Error, format!("profiles not saved: {e}")),
+            Event::Saved(Err(e)) => {
+                let text = format!("profiles not saved: {e}");
+                shared.notify(Level::Error, text.clone());
+                // Keep it on screen: unsaved work must not go unnoticed.
+                if !shared.problems.contains(&text) {
+                    shared.problems.push(text);
+                }
+            }
             Event::KeyReady {
                 profile_id,
                 private_pem,

@@ -333,10 +333,30 @@ fn pick_save(title: &str, file_name: &str) -> Picked {
 
 const NO_DIALOG: &str = "no file dialog is available here (no desktop portal and no zenity): type a path in the field instead";
 
-fn resolve(choice: FileChoice, open: bool, title: &str, file_name: &str) -> Result<PathBuf, Event> {
+/// Why no path came out of a `FileChoice`; small, so `resolve` stays cheap to return.
+enum Unresolved {
+    Failed(&'static str),
+    Unavailable,
+}
+
+impl From<Unresolved> for Event {
+    fn from(u: Unresolved) -> Event {
+        match u {
+            Unresolved::Failed(text) => Event::Failed(text.to_string()),
+            Unresolved::Unavailable => Event::DialogUnavailable(NO_DIALOG.to_string()),
+        }
+    }
+}
+
+fn resolve(
+    choice: FileChoice,
+    open: bool,
+    title: &str,
+    file_name: &str,
+) -> Result<PathBuf, Unresolved> {
     match choice {
         FileChoice::Path(path) if path.as_os_str().is_empty() => {
-            Err(Event::Failed("type a file path first".to_string()))
+            Err(Unresolved::Failed("type a file path first"))
         }
         FileChoice::Path(path) => Ok(path),
         FileChoice::Dialog => match if open {
@@ -345,8 +365,8 @@ fn resolve(choice: FileChoice, open: bool, title: &str, file_name: &str) -> Resu
             pick_save(title, file_name)
         } {
             Picked::Path(path) => Ok(path),
-            Picked::Cancelled => Err(Event::Failed("cancelled".to_string())),
-            Picked::Unavailable => Err(Event::DialogUnavailable(NO_DIALOG.to_string())),
+            Picked::Cancelled => Err(Unresolved::Failed("cancelled")),
+            Picked::Unavailable => Err(Unresolved::Unavailable),
         },
     }
 }
@@ -354,7 +374,7 @@ fn resolve(choice: FileChoice, open: bool, title: &str, file_name: &str) -> Resu
 fn import_private_key(profile_id: String, from: FileChoice, passphrase: Option<String>) -> Event {
     let path = match resolve(from, true, "Load private key", "") {
         Ok(path) => path,
-        Err(event) => return event,
+        Err(unresolved) => return unresolved.into(),
     };
     let bytes = match files::read_capped(&path, 1024 * 1024) {
         Ok(bytes) => zeroize::Zeroizing::new(bytes),
@@ -390,7 +410,7 @@ fn import_private_key(profile_id: String, from: FileChoice, passphrase: Option<S
 fn import_public_key(profile_id: String, from: FileChoice) -> Event {
     let path = match resolve(from, true, "Load counterparty public key", "") {
         Ok(path) => path,
-        Err(event) => return event,
+        Err(unresolved) => return unresolved.into(),
     };
     let loaded = files::read_capped(&path, 1024 * 1024)
         .map_err(|e| e.to_string())
@@ -423,7 +443,7 @@ fn save_private_key(pem: &str, passphrase: Option<&str>, to: FileChoice) -> Even
     };
     let path = match resolve(to, false, "Save private key", "private_key.pem") {
         Ok(path) => path,
-        Err(event) => return event,
+        Err(unresolved) => return unresolved.into(),
     };
     let passphrase = passphrase.filter(|p| !p.is_empty());
     match keys::private_key_to_pkcs8_pem(&key, passphrase) {
@@ -450,7 +470,7 @@ fn export_public_key(private_pem: &str, to: FileChoice) -> Event {
     };
     let path = match resolve(to, false, "Export public key", "public_key.pem") {
         Ok(path) => path,
-        Err(event) => return event,
+        Err(unresolved) => return unresolved.into(),
     };
     match keys::public_key_to_spki_pem(&public) {
         Ok(pem) => match files::write_atomic(&path, pem.as_bytes(), Sensitivity::Public) {
