@@ -389,6 +389,9 @@ impl SnapApp {
                 shared.fingerprints.insert(hash, text);
             }
             Event::Signed { generation, result } => self.workbench.accept(generation, result),
+            Event::CrossChecked { generation, result } => {
+                self.workbench.accept_cross_check(generation, result)
+            }
             Event::Diagnosed { generation, result } => {
                 self.workbench.accept_diagnosis(generation, result)
             }

@@ -8,6 +8,7 @@ use egui::{Color32, ComboBox, FontId, Grid, RichText, ScrollArea, TextFormat, Ui
 
 use super::app::Shared;
 use super::widgets;
+use crate::net::utilities::{CrossCheckKind, CrossCheckRequest, is_loopback};
 use crate::snap::biller;
 use crate::snap::diagnose::Diagnosis;
 use crate::snap::minify::MinifyMode;
@@ -90,6 +91,11 @@ struct ComputeState {
     diagnosis_generation: u64,
     diagnosis: Option<Result<Diagnosis, String>>,
     diagnosing: bool,
+    cross_check_generation: u64,
+    cross_check: Option<Result<String, String>>,
+    cross_checking: bool,
+    /// A cross-check to a remote host waiting for the user's yes.
+    confirm_remote: Option<CrossCheckRequest>,
 }
 
 // `derive(Hash)` cannot skip fields; hash the inputs by hand.
@@ -152,6 +158,13 @@ impl WorkbenchPanel {
         }
     }
 
+    pub fn accept_cross_check(&mut self, generation: u64, result: Result<String, String>) {
+        if generation == self.state.cross_check_generation {
+            self.state.cross_check = Some(result);
+            self.state.cross_checking = false;
+        }
+    }
+
     pub fn accept_diagnosis(&mut self, generation: u64, result: Result<Diagnosis, String>) {
         if generation == self.state.diagnosis_generation {
             self.state.diagnosis = Some(result);
@@ -182,6 +195,11 @@ impl WorkbenchPanel {
                         ui.add_space(12.0);
                         ui.separator();
                         self.diagnosis(ui, kind, shared);
+                        if matches!(kind, SignatureKind::B2bToken | SignatureKind::Symmetric) {
+                            ui.add_space(12.0);
+                            ui.separator();
+                            self.cross_check(ui, kind, shared);
+                        }
                     }
                 }
             });
@@ -368,6 +386,143 @@ impl WorkbenchPanel {
             access_token: self.token.clone(),
             body: self.body.clone(),
             minify: self.minify,
+        }
+    }
+
+    /// Build the request to the active profile's signature utility, or say what is missing.
+    fn cross_check_request(
+        &self,
+        kind: SignatureKind,
+        shared: &Shared,
+    ) -> Result<CrossCheckRequest, String> {
+        let profile = shared.book.active_profile().ok_or("no active profile")?;
+        if profile.base_url.trim().is_empty() {
+            return Err("the active profile has no base URL".into());
+        }
+        let secrets = shared.book.secrets_of(&profile.id);
+        let kind = match kind {
+            SignatureKind::B2bToken => {
+                if secrets.private_key_pem.trim().is_empty() {
+                    return Err("the active profile has no private key".into());
+                }
+                CrossCheckKind::Auth {
+                    client_id: self.client_id.clone(),
+                    private_key_pem: secrets.private_key_pem,
+                }
+            }
+            _ => CrossCheckKind::Service {
+                client_secret: self.client_secret.clone(),
+                method: self.method.clone(),
+                endpoint_url: self.path.clone(),
+                access_token: self.token.clone(),
+                body: self.body.clone(),
+            },
+        };
+        Ok(CrossCheckRequest {
+            base_url: profile.base_url.clone(),
+            api_prefix: profile.api_prefix.clone(),
+            timestamp: self.timestamp.clone(),
+            kind,
+            verify_tls: profile.verify_tls,
+            timeout: std::time::Duration::from_secs(profile.timeout_seconds.max(1)),
+        })
+    }
+
+    fn cross_check(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+        ui.label(RichText::new("Cross-check with the server").strong());
+        let what = if kind == SignatureKind::B2bToken {
+            "signature-auth (sends the private key)"
+        } else {
+            "signature-service (sends the client secret)"
+        };
+        ui.label(format!(
+            "Asks the active profile's {what} utility for its signature over the same inputs."
+        ));
+        let enabled = !self.state.cross_checking;
+        if ui
+            .add_enabled(enabled, egui::Button::new("Ask the server"))
+            .clicked()
+        {
+            match self.cross_check_request(kind, shared) {
+                Ok(request) if is_loopback(&request.base_url) => {
+                    self.start_cross_check(request, shared)
+                }
+                Ok(request) => self.state.confirm_remote = Some(request),
+                Err(e) => self.state.cross_check = Some(Err(e)),
+            }
+        }
+        self.confirm_remote_dialog(ui, shared);
+        if self.state.cross_checking {
+            ui.label("Waiting for the server…");
+        }
+        let local = self
+            .state
+            .result
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .and_then(|o| o.signature.clone());
+        match &self.state.cross_check {
+            None => {}
+            Some(Err(e)) => widgets::error_text(ui, &format!("The server did not sign: {e}")),
+            Some(Ok(server)) => {
+                Grid::new("cross_check_outputs")
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        widgets::output_row(
+                            ui,
+                            "Local signature",
+                            local.as_deref().unwrap_or("(none: sign mode computes it)"),
+                        );
+                        widgets::output_row(ui, "Server signature", server);
+                    });
+                if local.as_deref() == Some(server.as_str()) {
+                    ui.label(
+                        RichText::new("Local and server signatures are identical.")
+                            .color(widgets::OK),
+                    );
+                } else {
+                    widgets::warning_text(
+                        ui,
+                        "They differ: paste the server's signature into 'Expected signature' above and press Diagnose.",
+                    );
+                }
+            }
+        }
+    }
+
+    fn start_cross_check(&mut self, request: CrossCheckRequest, shared: &mut Shared) {
+        self.state.cross_check_generation += 1;
+        self.state.cross_checking = true;
+        self.state.cross_check = None;
+        shared.send(Command::CrossCheck {
+            generation: self.state.cross_check_generation,
+            request,
+        });
+    }
+
+    fn confirm_remote_dialog(&mut self, ui: &mut Ui, shared: &mut Shared) {
+        let Some(request) = self.state.confirm_remote.clone() else {
+            return;
+        };
+        let secret = match request.kind {
+            CrossCheckKind::Auth { .. } => "your PRIVATE KEY",
+            CrossCheckKind::Service { .. } => "your client secret",
+        };
+        let modal = egui::Modal::new(egui::Id::unique("confirm_remote_cross_check")).show(ui.ctx(), |ui| {
+            ui.heading("Send a secret to a remote host?");
+            ui.label(format!("This puts {secret} in an HTTP header to {}. Only do this with sandbox credentials you are willing to disclose.", request.base_url));
+            ui.horizontal(|ui| {
+                if ui.button("Send it").clicked() {
+                    self.state.confirm_remote = None;
+                    self.start_cross_check(request.clone(), shared);
+                }
+                if ui.button("Cancel").clicked() {
+                    self.state.confirm_remote = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.state.confirm_remote = None;
         }
     }
 

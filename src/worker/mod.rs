@@ -101,6 +101,11 @@ pub enum Command {
         key: KeyMaterial,
         expected: String,
     },
+    /// Ask the profile's signature utility for its signature (workbench cross-check).
+    CrossCheck {
+        generation: u64,
+        request: crate::net::utilities::CrossCheckRequest,
+    },
     /// Describe a key (private or public PEM) for display; `hash` identifies the PEM.
     Fingerprint {
         hash: u64,
@@ -138,6 +143,10 @@ pub enum Event {
     Diagnosed {
         generation: u64,
         result: Result<diagnose::Diagnosis, String>,
+    },
+    CrossChecked {
+        generation: u64,
+        result: Result<String, String>,
     },
     Fingerprint {
         hash: u64,
@@ -256,6 +265,13 @@ async fn handle(command: Command, context: &WorkerContext) -> Event {
             })
             .await
         }
+        Command::CrossCheck {
+            generation,
+            request,
+        } => Ok(Event::CrossChecked {
+            generation,
+            result: crate::net::utilities::cross_check(&request).await,
+        }),
         Command::Fingerprint { hash, pem } => {
             blocking(move || Event::Fingerprint {
                 hash,

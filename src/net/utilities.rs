@@ -1,0 +1,192 @@
+//! Calls to a provider's signature utilities (ASPI sandbox "Aplikasi Pengujian"):
+//! `POST {base}/api/v1.0/utilities/signature-auth` computes the token signature from a
+//! private key sent in a header; `…/signature-service` computes the symmetric signature.
+//! The workbench compares their answers with ours.
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde::Deserialize;
+
+/// The private key header name of ASPI's signature-auth.
+pub const PRIVATE_KEY_HEADER: &str = "Private_Key";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossCheckRequest {
+    pub base_url: String,
+    pub api_prefix: String,
+    pub timestamp: String,
+    pub kind: CrossCheckKind,
+    pub verify_tls: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum CrossCheckKind {
+    /// Token signature: client id and the private key (PEM; sent as bare Base64 DER).
+    Auth {
+        client_id: String,
+        private_key_pem: String,
+    },
+    /// Symmetric transaction signature.
+    Service {
+        client_secret: String,
+        method: String,
+        endpoint_url: String,
+        access_token: String,
+        body: String,
+    },
+}
+
+impl std::fmt::Debug for CrossCheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CrossCheckKind::Auth { client_id, .. } => {
+                write!(f, "Auth({client_id}, <key redacted>)")
+            }
+            CrossCheckKind::Service {
+                method,
+                endpoint_url,
+                ..
+            } => {
+                write!(f, "Service({method} {endpoint_url}, <secret redacted>)")
+            }
+        }
+    }
+}
+
+/// Whether a URL points at this machine; a private key may go there without asking.
+pub fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(base_url.trim()) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[derive(Deserialize)]
+struct SignatureAnswer {
+    signature: Option<String>,
+    #[serde(rename = "responseCode")]
+    response_code: Option<String>,
+    #[serde(rename = "responseMessage")]
+    response_message: Option<String>,
+}
+
+/// Ask the server for its signature. Errors say what happened, never with the key or secret.
+pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> {
+    let client = reqwest::Client::builder()
+        .timeout(request.timeout)
+        .danger_accept_invalid_certs(!request.verify_tls)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let prefix = request.api_prefix.trim_end_matches('/');
+    let base = request.base_url.trim().trim_end_matches('/');
+    let builder = match &request.kind {
+        CrossCheckKind::Auth {
+            client_id,
+            private_key_pem,
+        } => {
+            let der_base64 =
+                pem_body_base64(private_key_pem).ok_or("the private key is not a PEM block")?;
+            client
+                .post(format!("{base}{prefix}/v1.0/utilities/signature-auth"))
+                .header("X-TIMESTAMP", &request.timestamp)
+                .header("X-CLIENT-KEY", client_id)
+                .header(PRIVATE_KEY_HEADER, der_base64)
+        }
+        CrossCheckKind::Service {
+            client_secret,
+            method,
+            endpoint_url,
+            access_token,
+            body,
+        } => client
+            .post(format!("{base}{prefix}/v1.0/utilities/signature-service"))
+            .header("Content-Type", "application/json")
+            .header("X-TIMESTAMP", &request.timestamp)
+            .header("X-CLIENT-SECRET", client_secret)
+            .header("HttpMethod", method)
+            .header("EndpoinUrl", endpoint_url)
+            .header("AccessToken", access_token)
+            .body(body.clone()),
+    };
+    let response = builder.send().await.map_err(|e| describe_send_error(&e))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| format!("reading the answer failed: {}", describe_send_error(&e)))?;
+    let answer: SignatureAnswer = serde_json::from_slice(&bytes).map_err(|_| {
+        format!(
+            "HTTP {status}: the answer is not JSON ({} bytes)",
+            bytes.len()
+        )
+    })?;
+    match (answer.signature, answer.response_code) {
+        (Some(signature), _) if status.is_success() => Ok(signature),
+        (_, code) => Err(format!(
+            "HTTP {status}: {} {}",
+            code.unwrap_or_default(),
+            answer.response_message.unwrap_or_default()
+        )
+        .trim()
+        .to_string()),
+    }
+}
+
+/// The Base64 between a PEM's header and footer, on one line (as portals ask for it).
+fn pem_body_base64(pem: &str) -> Option<String> {
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&body)
+        .ok()
+        .map(|_| body)
+}
+
+/// reqwest's errors without the URL's query (none here) and in plain words.
+pub fn describe_send_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "no answer in time (timeout)".to_string()
+    } else if e.is_connect() {
+        format!("cannot connect: {}", source_chain(e))
+    } else {
+        source_chain(e)
+    }
+}
+
+fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://localhost"));
+        assert!(is_loopback("http://[::1]:9/x"));
+        assert!(!is_loopback(
+            "https://apidevportal.aspi-indonesia.or.id:44310"
+        ));
+        assert!(!is_loopback("not a url"));
+        assert!(!is_loopback("http://127.0.0.1.example.com"));
+    }
+}
