@@ -1,2 +1,3 @@
 //! The only code that talks HTTP.
 pub mod sandbox;
+pub mod utilities;
