@@ -6,5 +6,6 @@ pub mod keys;
 pub mod minify;
 pub mod response;
 pub mod signature;
+pub mod templates;
 pub mod timestamp;
 pub mod validate;
