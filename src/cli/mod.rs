@@ -8,6 +8,7 @@
 
 mod diagnose;
 mod inputs;
+mod sandbox;
 mod signing;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ pub enum Command {
     DecodeCode(signing::DecodeCodeArgs),
     /// Why is my signature rejected? Try the known variants and say which one matches.
     Diagnose(diagnose::DiagnoseArgs),
+    /// Run the local SNAP sandbox on 127.0.0.1 until Ctrl+C.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Entry point of the binary.
@@ -83,5 +86,6 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Keygen(args) => signing::keygen(args),
         Command::DecodeCode(args) => signing::decode_code(args),
         Command::Diagnose(args) => diagnose::diagnose(args),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }

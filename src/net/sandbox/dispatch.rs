@@ -1,0 +1,283 @@
+//! From an HTTP request to an answer: find the endpoint (paths come from the catalog, never
+//! spelled here), read the body within limits, let the endpoint's family answer, and write
+//! the outcome to the journal.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::request::Parts;
+use axum::http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use super::errors::{NO_SERVICE, Rejection};
+use super::request::{self, BodyFailure, Received};
+use super::respond::Answer;
+use super::state::Shared;
+use super::{
+    API_PREFIX, NOTIFICATION_PUBLIC_KEY_PATH, biller, checks, ewallet, history_list, token,
+    utilities, va,
+};
+use crate::snap::catalog::{self, Service};
+
+/// What answers a simulated service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    SignatureAuth,
+    SignatureService,
+    AccessToken,
+    VaInquiry,
+    VaPayment,
+    VaCreate,
+    VaStatus,
+    EwalletRegistration,
+    HistoryList,
+    BillerTrx,
+}
+
+/// The simulated services, by catalog id.
+const SIMULATED: &[(&str, Family)] = &[
+    ("aspi-signature-auth", Family::SignatureAuth),
+    ("aspi-signature-service", Family::SignatureService),
+    ("snap-73", Family::AccessToken),
+    ("snap-24", Family::VaInquiry),
+    ("snap-25", Family::VaPayment),
+    ("snap-27", Family::VaCreate),
+    ("snap-26", Family::VaStatus),
+    ("snap-54", Family::EwalletRegistration),
+    ("snap-12", Family::HistoryList),
+    ("biller-trx", Family::BillerTrx),
+];
+
+/// The e-wallet registration's webRedirectUrl points under this.
+pub(crate) const CHECKOUT_PREFIX: &str = "/sandbox/checkout/";
+
+/// Path → simulated service, built once from the catalog.
+pub(crate) struct Routes {
+    by_path: HashMap<String, (&'static Service, Family)>,
+}
+
+impl Routes {
+    pub fn from_catalog() -> Self {
+        let by_path = SIMULATED
+            .iter()
+            .filter_map(|(id, family)| {
+                let service = catalog::find(id)?;
+                Some((service.full_path(API_PREFIX), (service, *family)))
+            })
+            .collect();
+        Routes { by_path }
+    }
+
+    fn find(&self, path: &str) -> Option<(&'static Service, Family)> {
+        self.by_path.get(path).copied()
+    }
+}
+
+/// A simulated endpoint, for banners and the window.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimulatedEndpoint {
+    pub method: String,
+    pub path: String,
+    pub title: String,
+}
+
+/// Every endpoint the sandbox answers, in a stable order (its own GET pages last).
+pub fn endpoints() -> Vec<SimulatedEndpoint> {
+    let mut list: Vec<SimulatedEndpoint> = SIMULATED
+        .iter()
+        .filter_map(|(id, _)| catalog::find(id))
+        .map(|service| SimulatedEndpoint {
+            method: service.method.clone(),
+            path: service.full_path(API_PREFIX),
+            title: service.title(),
+        })
+        .collect();
+    list.push(SimulatedEndpoint {
+        method: "GET".into(),
+        path: NOTIFICATION_PUBLIC_KEY_PATH.into(),
+        title: "the sandbox's notification public key (SPKI PEM)".into(),
+    });
+    list.push(SimulatedEndpoint {
+        method: "GET".into(),
+        path: format!("{CHECKOUT_PREFIX}{{referenceNo}}"),
+        title: "where an e-wallet registration's webRedirectUrl points".into(),
+    });
+    list
+}
+
+enum Endpoint {
+    Simulated(&'static Service, Family),
+    NotificationKey,
+    Checkout(String),
+}
+
+/// The hyper service: every request ends here, and every request gets an answer.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let answer = answer(&shared, parts, body).await;
+    shared.record(method.as_str(), &path, &answer, started.elapsed());
+    Ok(answer.into_response())
+}
+
+async fn answer(shared: &Shared, parts: Parts, body: Incoming) -> Answer {
+    let path = parts.uri.path();
+    let resolved = resolve(shared, &parts.method, path);
+    let service_code = match &resolved {
+        Ok(Endpoint::Simulated(service, _)) => checks::service_code(service),
+        _ => NO_SERVICE,
+    };
+    // Read the body whatever the route, so that even a rejection is answered after the
+    // client has finished sending (answering mid-upload makes clients see a reset).
+    let body = match request::read_body(
+        body,
+        &parts.headers,
+        shared.config.max_body_bytes,
+        shared.config.body_read_timeout,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(failure) => return body_failure(shared, failure, service_code),
+    };
+    let endpoint = match resolved {
+        Ok(endpoint) => endpoint,
+        Err(rejection) => return rejection.into_answer(shared.explain()),
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| path.to_string(), |pq| pq.as_str().to_string());
+    let received = Received {
+        method: parts.method,
+        path_and_query,
+        headers: parts.headers,
+        body,
+    };
+    let outcome = match endpoint {
+        Endpoint::NotificationKey => Ok(Answer::text(
+            StatusCode::OK,
+            shared.notification_public_key_pem.clone(),
+        )),
+        Endpoint::Checkout(reference) => Ok(ewallet::checkout_page(&reference)),
+        Endpoint::Simulated(service, family) => {
+            run_family(shared, &received, service, family).await
+        }
+    };
+    outcome.unwrap_or_else(|rejection| rejection.into_answer(shared.explain()))
+}
+
+async fn run_family(
+    shared: &Shared,
+    received: &Received,
+    service: &'static Service,
+    family: Family,
+) -> Result<Answer, Rejection> {
+    match family {
+        Family::SignatureAuth => utilities::signature_auth(received),
+        Family::SignatureService => utilities::signature_service(received),
+        Family::AccessToken => token::issue(shared, received, service).await,
+        Family::VaInquiry => va::inquiry(shared, received, service).await,
+        Family::VaPayment => va::payment(shared, received, service).await,
+        Family::VaCreate => va::create(shared, received, service).await,
+        Family::VaStatus => va::status(shared, received, service).await,
+        Family::EwalletRegistration => ewallet::register(shared, received, service).await,
+        Family::HistoryList => history_list::list(shared, received, service).await,
+        Family::BillerTrx => Ok(biller::transaction(shared, received)),
+    }
+}
+
+fn resolve(shared: &Shared, method: &Method, path: &str) -> Result<Endpoint, Rejection> {
+    let sandbox_page = if path == NOTIFICATION_PUBLIC_KEY_PATH {
+        Some(Endpoint::NotificationKey)
+    } else {
+        path.strip_prefix(CHECKOUT_PREFIX)
+            .filter(|reference| !reference.is_empty() && !reference.contains('/'))
+            .map(|reference| Endpoint::Checkout(reference.to_string()))
+    };
+    if let Some(page) = sandbox_page {
+        return if method == Method::GET {
+            Ok(page)
+        } else {
+            Err(not_allowed(NO_SERVICE, "GET", path))
+        };
+    }
+    if let Some((service, family)) = shared.routes.find(path) {
+        return if method.as_str() == service.method {
+            Ok(Endpoint::Simulated(service, family))
+        } else {
+            Err(not_allowed(
+                checks::service_code(service),
+                &service.method,
+                path,
+            ))
+        };
+    }
+    // Unknown here; a catalog service the sandbox does not simulate gets its own code.
+    let (code, what) = match catalog::by_path(API_PREFIX, path) {
+        Some(service) => (
+            checks::service_code(service),
+            format!("The sandbox does not simulate {}", service.title()),
+        ),
+        None => (
+            NO_SERVICE,
+            format!("No sandbox endpoint at {method} {}", shown(path)),
+        ),
+    };
+    Err(
+        Rejection::new(404, code, "02", format!("Invalid Routing. {what}"))
+            .because("see the module docs of net::sandbox (or the CLI banner) for the endpoints"),
+    )
+}
+
+fn not_allowed(service_code: &str, allowed: &str, path: &str) -> Rejection {
+    Rejection::new(
+        405,
+        service_code,
+        "00",
+        format!(
+            "Requested Function Is Not Supported. Use {allowed} for {}",
+            shown(path)
+        ),
+    )
+}
+
+fn body_failure(shared: &Shared, failure: BodyFailure, service_code: &str) -> Answer {
+    let rejection = match failure {
+        BodyFailure::TooLarge => Rejection::new(
+            413,
+            service_code,
+            "00",
+            format!(
+                "Payload Too Large. The body is over {} bytes",
+                shared.config.max_body_bytes
+            ),
+        ),
+        BodyFailure::TimedOut => Rejection::new(
+            408,
+            service_code,
+            "00",
+            format!(
+                "Request Timeout. The body did not arrive within {} s",
+                shared.config.body_read_timeout.as_secs_f32()
+            ),
+        ),
+        BodyFailure::Broken => {
+            Rejection::bad_request(service_code, "The body could not be read to its end")
+        }
+    };
+    rejection.closing().into_answer(shared.explain())
+}
+
+fn shown(path: &str) -> String {
+    path.chars().take(80).collect()
+}
