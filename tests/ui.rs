@@ -46,7 +46,14 @@ impl Window {
             if done(&mut self.harness) {
                 return;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if Instant::now() >= deadline {
+                let shared = &self.harness.state().shared;
+                let notices: Vec<&str> = shared.notices.iter().map(|n| n.text.as_str()).collect();
+                panic!(
+                    "timed out waiting for {what}; sandbox {:?}; notices {notices:?}",
+                    shared.sandbox
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -424,4 +431,60 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn first_run_starts_the_sandbox_and_cross_checks_agree_with_it() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Sandbox: running at http://127.0.0.1:");
+    // The profile now points at the sandbox and holds its notification key.
+    let profile = window
+        .harness
+        .state()
+        .shared
+        .book
+        .active_profile()
+        .cloned()
+        .expect("profile");
+    assert!(
+        profile.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        profile.base_url
+    );
+    assert!(
+        profile
+            .counterparty_public_key_pem
+            .contains("BEGIN PUBLIC KEY")
+    );
+
+    window.click("Workbench");
+    window.wait_for_label("String to sign, part by part");
+    // Symmetric (default): the sandbox's signature-service agrees with ours.
+    window.type_into("Access token", "tok-123");
+    window.click("Ask the server");
+    window.wait_for_label("Local and server signatures are identical.");
+
+    // The B2B token kind: signature-auth gets the private key (loopback: no question asked).
+    window
+        .harness
+        .get_by_role_and_label(Role::ComboBox, "Kind")
+        .click();
+    window.wait_for_label("Access token B2B (SHA256withRSA)");
+    window.click("Access token B2B (SHA256withRSA)");
+    window.wait_for_label("Client ID (X-CLIENT-KEY)");
+    window.click("Ask the server");
+    window.wait_for("the server's answer", |h| {
+        h.query_all_by_label_contains("Local and server signatures are identical.")
+            .next()
+            .is_some()
+            && h.query_all_by_label_contains("Kind").next().is_some()
+    });
+    let server = window.output("Server signature");
+    let local = window.output("Local signature");
+    assert_eq!(server, local);
+    assert!(
+        server.len() > 300,
+        "an RSA-2048 signature in Base64: {server}"
+    );
 }

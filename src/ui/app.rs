@@ -112,6 +112,22 @@ impl Shared {
         }
     }
 
+    /// Start the embedded sandbox for the profile marked as the local sandbox, if any.
+    pub fn start_sandbox(&mut self) {
+        let Some(profile) = self.book.profiles.iter().find(|p| p.local_sandbox).cloned() else {
+            return;
+        };
+        let secrets = self.book.secrets_of(&profile.id);
+        self.sandbox = SandboxState::Starting;
+        self.send(Command::StartSandbox {
+            profile_id: profile.id,
+            client_id: profile.client_id,
+            client_secret: secrets.client_secret,
+            private_key_pem: secrets.private_key_pem,
+            notify_url: None,
+        });
+    }
+
     /// Profiles changed: save after a short quiet period.
     pub fn mark_dirty(&mut self) {
         self.dirty_since = Some(self.now);
@@ -160,6 +176,7 @@ impl SnapApp {
             runtime,
             WorkerContext {
                 paths,
+                state: Default::default(),
                 repaint: Arc::new(move || {
                     if let Some(ctx) = repaint_target.get() {
                         ctx.request_repaint();
@@ -321,6 +338,8 @@ impl SnapApp {
                         "first run: creating the Local sandbox profile…",
                     );
                     shared.send(Command::CreateSandboxProfile);
+                } else {
+                    shared.start_sandbox();
                 }
                 self.credentials.select_active(&shared.book);
                 self.workbench.prefill(&shared.book);
@@ -335,6 +354,7 @@ impl SnapApp {
                     Level::Ok,
                     "Local sandbox profile created with a fresh 2048-bit key",
                 );
+                shared.start_sandbox();
                 self.credentials.select_active(&shared.book);
                 self.workbench.prefill(&shared.book);
             }
@@ -389,6 +409,25 @@ impl SnapApp {
                 shared.fingerprints.insert(hash, text);
             }
             Event::Signed { generation, result } => self.workbench.accept(generation, result),
+            Event::SandboxStarted {
+                profile_id,
+                base_url,
+                notification_public_pem,
+            } => {
+                if let Some(p) = shared.book.profiles.iter_mut().find(|p| p.id == profile_id) {
+                    p.base_url = base_url.clone();
+                    p.counterparty_public_key_pem = notification_public_pem;
+                    shared.mark_dirty();
+                }
+                shared.sandbox = SandboxState::Running { base_url };
+            }
+            Event::SandboxFailed(e) => {
+                shared.notify(
+                    Level::Error,
+                    format!("the local sandbox did not start: {e}"),
+                );
+                shared.sandbox = SandboxState::Failed(e);
+            }
             Event::CrossChecked { generation, result } => {
                 self.workbench.accept_cross_check(generation, result)
             }

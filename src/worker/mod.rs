@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::net::sandbox::{self, SandboxConfig, SandboxHandle};
 use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret};
 use crate::snap::{diagnose, keys};
 use crate::store::files::{self, Sensitivity};
@@ -101,6 +102,14 @@ pub enum Command {
         key: KeyMaterial,
         expected: String,
     },
+    /// (Re)start the embedded sandbox with a profile's credentials registered.
+    StartSandbox {
+        profile_id: String,
+        client_id: String,
+        client_secret: String,
+        private_key_pem: String,
+        notify_url: Option<String>,
+    },
     /// Ask the profile's signature utility for its signature (workbench cross-check).
     CrossCheck {
         generation: u64,
@@ -148,6 +157,12 @@ pub enum Event {
         generation: u64,
         result: Result<String, String>,
     },
+    SandboxStarted {
+        profile_id: String,
+        base_url: String,
+        notification_public_pem: String,
+    },
+    SandboxFailed(String),
     Fingerprint {
         hash: u64,
         text: String,
@@ -173,10 +188,17 @@ impl WorkerHandle {
     }
 }
 
+/// What lives as long as the worker: the embedded sandbox.
+#[derive(Default)]
+pub struct WorkerState {
+    sandbox: tokio::sync::Mutex<Option<SandboxHandle>>,
+}
+
 /// What the worker needs from its surroundings.
 #[derive(Clone)]
 pub struct WorkerContext {
     pub paths: AppPaths,
+    pub state: Arc<WorkerState>,
     /// Wakes the UI after an event was queued (egui's `request_repaint`).
     pub repaint: Arc<dyn Fn() + Send + Sync>,
 }
@@ -265,6 +287,21 @@ async fn handle(command: Command, context: &WorkerContext) -> Event {
             })
             .await
         }
+        Command::StartSandbox {
+            profile_id,
+            client_id,
+            client_secret,
+            private_key_pem,
+            notify_url,
+        } => Ok(start_sandbox(
+            context,
+            profile_id,
+            client_id,
+            client_secret,
+            private_key_pem,
+            notify_url,
+        )
+        .await),
         Command::CrossCheck {
             generation,
             request,
@@ -559,6 +596,53 @@ fn describe_key(pem: &str) -> String {
             keys::fingerprint_sha256(&loaded.key)
         ),
         Err(e) => format!("unusable key: {e}"),
+    }
+}
+
+/// Start the embedded sandbox for a profile (stopping one already running). Its own
+/// notification key is fresh each time; the profile gets the public half.
+async fn start_sandbox(
+    context: &WorkerContext,
+    profile_id: String,
+    client_id: String,
+    client_secret: String,
+    private_key_pem: String,
+    notify_url: Option<String>,
+) -> Event {
+    let keys = blocking(move || {
+        let partner = keys::parse_private_key(private_key_pem.as_bytes(), None)
+            .map_err(|e| format!("the profile's private key: {e}"))?;
+        let notification = keys::generate_private_key(2048).map_err(|e| e.to_string())?;
+        Ok::<_, String>((partner.key.to_public_key(), notification))
+    })
+    .await
+    .and_then(|r| r);
+    let (partner_public, notification_key) = match keys {
+        Ok(keys) => keys,
+        Err(e) => return Event::SandboxFailed(e),
+    };
+    let mut config = SandboxConfig::new(
+        client_id,
+        zeroize::Zeroizing::new(client_secret),
+        partner_public,
+        notification_key,
+    );
+    config.notify_url = notify_url;
+    let mut running = context.state.sandbox.lock().await;
+    if let Some(old) = running.take() {
+        old.stop().await;
+    }
+    match sandbox::start(config).await {
+        Ok(handle) => {
+            let event = Event::SandboxStarted {
+                profile_id,
+                base_url: handle.base_url().to_string(),
+                notification_public_pem: handle.notification_public_key_pem().to_string(),
+            };
+            *running = Some(handle);
+            event
+        }
+        Err(e) => Event::SandboxFailed(e.to_string()),
     }
 }
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Launch a window program under Xvfb and report: time until its window is mapped,
+# RSS after 5 s idle, and CPU used over the next 10 s of idling.
+# Usage: scripts/measure_window.sh BINARY [ARGS...]
+# Needs: xvfb xdotool (apt-get install xvfb xdotool libgl1-mesa-dri).
+set -euo pipefail
+bin=$1; shift
+display=:97
+Xvfb "$display" -screen 0 1400x900x24 >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill $app_pid $xvfb_pid 2>/dev/null || true' EXIT
+sleep 1
+export DISPLAY=$display
+home=$(mktemp -d)
+start=$(date +%s.%N)
+SNAP_CONSOLE_HOME=$home "$bin" "$@" >/dev/null 2>&1 &
+app_pid=$!
+xdotool search --sync --onlyvisible --pid "$app_pid" >/dev/null 2>&1
+mapped=$(date +%s.%N)
+sleep 5
+rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$app_pid/status)
+ticks() { awk '{print $14 + $15}' /proc/$app_pid/stat; }
+t0=$(ticks); sleep 10; t1=$(ticks)
+hz=$(getconf CLK_TCK)
+printf 'window mapped after %.2f s; RSS after 5 s idle %d MB; CPU while idle %.1f %%\n' \
+  "$(echo "$mapped - $start" | bc)" "$((rss_kb / 1024))" "$(echo "($t1 - $t0) * 100 / $hz / 10" | bc -l)"
+rm -rf "$home"
