@@ -8,6 +8,7 @@
 
 mod diagnose;
 mod inputs;
+mod profile;
 mod sandbox;
 mod signing;
 
@@ -45,6 +46,9 @@ pub enum Command {
     DecodeCode(signing::DecodeCodeArgs),
     /// Why is my signature rejected? Try the known variants and say which one matches.
     Diagnose(diagnose::DiagnoseArgs),
+    /// Credential profiles, shared with the window.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Run the local SNAP sandbox on 127.0.0.1 until Ctrl+C.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -86,6 +90,7 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Keygen(args) => signing::keygen(args),
         Command::DecodeCode(args) => signing::decode_code(args),
         Command::Diagnose(args) => diagnose::diagnose(args),
+        Command::Profile(cmd) => profile::run(cmd),
         Command::Sandbox(args) => sandbox::run(args),
     }
 }

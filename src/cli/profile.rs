@@ -1,0 +1,364 @@
+//! `profile add` and `profile list`: the same profiles the window keeps (store::profiles,
+//! under AppPaths::discover()), so a profile made here appears there and the other way round.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::inputs::{self, CliError, ClientSecretArgs};
+use crate::snap::keys;
+use crate::snap::minify::MinifyMode;
+use crate::store::paths::AppPaths;
+use crate::store::profiles::{self, Profile, ProfileSecrets, SignatureMode};
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Add a credential profile (kept where the window keeps its profiles).
+    Add(Box<AddArgs>),
+    /// List the profiles. Secrets are never printed: only whether they are set and the
+    /// private key's fingerprint.
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// A unique name, e.g. "NICEPAY sandbox".
+    #[arg(long)]
+    pub name: String,
+    /// Scheme, host, port and any context root, e.g. https://dev.nicepay.co.id/nicepay.
+    #[arg(long, value_name = "URL")]
+    pub base_url: String,
+    /// The client ID (X-CLIENT-KEY; X-PARTNER-ID too unless --partner-id is given).
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    #[command(flatten)]
+    pub secret: ClientSecretArgs,
+    /// The RSA private key that signs token requests (and asymmetric transactions).
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// Environment variable holding the private key's passphrase, if it is encrypted.
+    #[arg(long, value_name = "VAR", requires = "private_key")]
+    pub passphrase_env: Option<String>,
+    /// X-PARTNER-ID, when it differs from the client ID.
+    #[arg(long, value_name = "ID")]
+    pub partner_id: Option<String>,
+    /// CHANNEL-ID.
+    #[arg(long, value_name = "ID")]
+    pub channel_id: Option<String>,
+    /// Path of the B2B token service after the base URL (NICEPAY: /v1.0/access-token/b2b).
+    #[arg(long, value_name = "P")]
+    pub token_path: Option<String>,
+    #[arg(long, value_name = "MODE", default_value = "symmetric",
+          value_parser = ["symmetric", "asymmetric"])]
+    pub signature_mode: String,
+    /// How the body is minified before hashing.
+    #[arg(long, value_name = "MODE", value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
+    pub minify: Option<String>,
+    /// Put before the catalog's /v1.0/… paths (default /api).
+    #[arg(long, value_name = "PREFIX")]
+    pub api_prefix: Option<String>,
+    /// A path prefix that is sent but not signed (NICEPAY: /nicepay).
+    #[arg(long, value_name = "PREFIX")]
+    pub unsigned_path_prefix: Option<String>,
+    /// partnerServiceId for VA bodies (8 characters, left-padded with spaces).
+    #[arg(long, value_name = "ID")]
+    pub partner_service_id: Option<String>,
+    /// Seconds to wait for an answer (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_seconds: Option<u64>,
+    /// Accept any TLS certificate (self-signed test servers). Never for real providers.
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print one JSON object (camelCase keys) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(command: ProfileCommand) -> Result<ExitCode, CliError> {
+    match command {
+        ProfileCommand::Add(args) => add(*args),
+        ProfileCommand::List(args) => list(args),
+    }
+}
+
+fn add(args: AddArgs) -> Result<ExitCode, CliError> {
+    let name = args.name.trim().to_string();
+    if name.is_empty() {
+        return Err(CliError::input("--name", "the name is empty"));
+    }
+    let base_url = check_base_url(&args.base_url)?;
+    let client_id = args.client_id.trim().to_string();
+    if client_id.is_empty() {
+        return Err(CliError::input("--client-id", "the client ID is empty"));
+    }
+    let client_secret = args.secret.load()?;
+    let private_key = args
+        .private_key
+        .as_deref()
+        .map(|path| inputs::load_private_key(path, args.passphrase_env.as_deref()))
+        .transpose()?;
+    let minify = match args.minify.as_deref() {
+        Some(text) => text
+            .parse::<MinifyMode>()
+            .map_err(|e| CliError::input("--minify", e))?,
+        None => MinifyMode::default(),
+    };
+
+    let paths = AppPaths::discover();
+    let loaded = profiles::load(&paths);
+    if let Some(reason) = &loaded.save_blocked {
+        return Err(CliError::Other(format!("cannot add a profile: {reason}")));
+    }
+    let mut book = loaded.book;
+    if book.by_name(&name).is_some() {
+        return Err(CliError::input(
+            "--name",
+            format!(
+                "a profile named '{name}' already exists (snap-console profile list shows them); pick another name"
+            ),
+        ));
+    }
+
+    let defaults = Profile::default();
+    let trimmed = |value: Option<String>| value.map(|v| v.trim().to_string());
+    let profile = Profile {
+        id: profiles::new_profile_id(),
+        name: name.clone(),
+        base_url,
+        api_prefix: trimmed(args.api_prefix).unwrap_or(defaults.api_prefix),
+        token_path: trimmed(args.token_path).unwrap_or(defaults.token_path),
+        client_id,
+        partner_id: trimmed(args.partner_id).unwrap_or_default(),
+        channel_id: trimmed(args.channel_id).unwrap_or_default(),
+        // Not trimmed: its left padding with spaces is part of the value.
+        partner_service_id: args.partner_service_id.unwrap_or_default(),
+        signature_mode: if args.signature_mode == "asymmetric" {
+            SignatureMode::Asymmetric
+        } else {
+            SignatureMode::Symmetric
+        },
+        minify,
+        unsigned_path_prefix: trimmed(args.unsigned_path_prefix).unwrap_or_default(),
+        verify_tls: !args.insecure,
+        timeout_seconds: args.timeout_seconds.unwrap_or(defaults.timeout_seconds),
+        ..defaults
+    };
+    // Stored as unencrypted PKCS#8 PEM, as the window stores keys: the secrets file is 0600.
+    let private_key_pem = match &private_key {
+        Some(loaded) => keys::private_key_to_pkcs8_pem(&loaded.key, None)
+            .map_err(|e| CliError::input("--private-key", e.to_string()))?
+            .to_string(),
+        None => String::new(),
+    };
+    let secrets = ProfileSecrets {
+        client_secret: client_secret.to_string(),
+        private_key_pem,
+    };
+    let id = profile.id.clone();
+    book.secrets.insert(id.clone(), secrets);
+    book.profiles.push(profile);
+    if book.active_profile().is_none() {
+        book.active = Some(id.clone());
+    }
+    profiles::save(&paths, &book, None).map_err(|e| CliError::Other(e.to_string()))?;
+
+    println!(
+        "added profile '{name}' (id {id}) to {}",
+        paths.profiles_file().display()
+    );
+    if let Some(loaded) = &private_key {
+        println!(
+            "private key {} ({}-bit)",
+            keys::fingerprint_sha256(&loaded.key.to_public_key()),
+            loaded.bits
+        );
+        for warning in &loaded.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_base_url(text: &str) -> Result<String, CliError> {
+    let text = text.trim();
+    let url = url::Url::parse(text)
+        .map_err(|e| CliError::input("--base-url", format!("'{text}': {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(CliError::input(
+            "--base-url",
+            format!("'{text}' must be an http:// or https:// URL with a host"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(CliError::input(
+            "--base-url",
+            format!("'{text}' must not have a query or fragment: paths go after it"),
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing {
+    profiles: Vec<ProfileView>,
+    active: Option<String>,
+    config_dir: String,
+    problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProfileView {
+    id: String,
+    name: String,
+    active: bool,
+    base_url: String,
+    api_prefix: String,
+    token_path: String,
+    client_id: String,
+    partner_id: String,
+    channel_id: String,
+    partner_service_id: String,
+    signature_mode: SignatureMode,
+    minify: MinifyMode,
+    unsigned_path_prefix: String,
+    verify_tls: bool,
+    timeout_seconds: u64,
+    client_secret_set: bool,
+    private_key: KeyView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyView {
+    set: bool,
+    fingerprint: Option<String>,
+    bits: Option<usize>,
+    /// Why a stored key cannot be read (never the key itself).
+    problem: Option<String>,
+}
+
+fn key_view(pem: &str) -> KeyView {
+    if pem.trim().is_empty() {
+        return KeyView {
+            set: false,
+            fingerprint: None,
+            bits: None,
+            problem: None,
+        };
+    }
+    match keys::parse_private_key(pem.as_bytes(), None) {
+        Ok(loaded) => KeyView {
+            set: true,
+            fingerprint: Some(keys::fingerprint_sha256(&loaded.key.to_public_key())),
+            bits: Some(loaded.bits),
+            problem: None,
+        },
+        Err(e) => KeyView {
+            set: true,
+            fingerprint: None,
+            bits: None,
+            problem: Some(e.to_string()),
+        },
+    }
+}
+
+fn list(args: ListArgs) -> Result<ExitCode, CliError> {
+    let paths = AppPaths::discover();
+    let loaded = profiles::load(&paths);
+    let book = &loaded.book;
+    let views: Vec<ProfileView> = book
+        .profiles
+        .iter()
+        .map(|p| {
+            let secrets = book.secrets_of(&p.id);
+            ProfileView {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                active: book.active.as_deref() == Some(p.id.as_str()),
+                base_url: p.base_url.clone(),
+                api_prefix: p.api_prefix.clone(),
+                token_path: p.token_path.clone(),
+                client_id: p.client_id.clone(),
+                partner_id: p.effective_partner_id().to_string(),
+                channel_id: p.channel_id.clone(),
+                partner_service_id: p.partner_service_id.clone(),
+                signature_mode: p.signature_mode,
+                minify: p.minify,
+                unsigned_path_prefix: p.unsigned_path_prefix.clone(),
+                verify_tls: p.verify_tls,
+                timeout_seconds: p.timeout_seconds,
+                client_secret_set: !secrets.client_secret.is_empty(),
+                private_key: key_view(&secrets.private_key_pem),
+            }
+        })
+        .collect();
+    if args.json {
+        let listing = Listing {
+            profiles: views,
+            active: book.active.clone(),
+            config_dir: paths.config_dir.display().to_string(),
+            problems: loaded.problems.clone(),
+        };
+        let text = serde_json::to_string_pretty(&listing)
+            .map_err(|e| CliError::Other(format!("cannot encode the list: {e}")))?;
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &loaded.problems {
+        eprintln!("warning: {problem}");
+    }
+    if views.is_empty() {
+        println!(
+            "no profiles yet in {} (snap-console profile add …)",
+            paths.config_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for view in &views {
+        let marker = if view.active { "*" } else { " " };
+        println!("{marker} {}  ({})", view.name, view.id);
+        println!("    base URL     {}", view.base_url);
+        println!(
+            "    client ID    {}   partner ID {}   channel ID {}",
+            view.client_id,
+            view.partner_id,
+            or_dash(&view.channel_id)
+        );
+        println!(
+            "    signing      {}, minify {}, token path {}",
+            match view.signature_mode {
+                SignatureMode::Symmetric => "symmetric",
+                SignatureMode::Asymmetric => "asymmetric",
+            },
+            view.minify,
+            view.token_path
+        );
+        println!(
+            "    secret       {}",
+            if view.client_secret_set {
+                "set"
+            } else {
+                "not set"
+            }
+        );
+        let key = match (&view.private_key.fingerprint, &view.private_key.problem) {
+            (Some(fp), _) => format!("{fp} ({}-bit)", view.private_key.bits.unwrap_or_default()),
+            (None, Some(problem)) => format!("unreadable: {problem}"),
+            (None, None) => "not set".to_string(),
+        };
+        println!("    private key  {key}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() { "-" } else { text }
+}

@@ -1,0 +1,671 @@
+//! A signed request from a profile, a service and what the user typed.
+//!
+//! `build` is pure apart from reading the clock (fresh X-TIMESTAMP) and the process-wide
+//! X-EXTERNAL-ID counter: no I/O, so the composer can call it to preview the exact request
+//! (headers, stringToSign, cURL) before sending it.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{HeaderName, HeaderValue};
+use rsa::pkcs8::EncodePrivateKey as _;
+use serde_json::Value;
+use url::{Host, Url};
+
+use super::headers::{self, HeaderOverride, Slot};
+use crate::snap::catalog::{self, Service, ServiceAuth};
+use crate::snap::keys::{self, RsaPrivateKey};
+use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{self, Prepared, SignatureInput, SignatureKind, SigningSecret};
+use crate::snap::timestamp;
+use crate::snap::validate::{self, FieldProblem, ProblemKind};
+use crate::store::profiles::{Profile, ProfileSecrets, SignatureMode};
+
+/// What the user has in the composer (or on the command line) for one request.
+#[derive(Clone, Default)]
+pub struct RequestDraft {
+    /// A catalog id (`snap-25`), or anything `catalog::find` understands (`25`, a name).
+    pub service_id: String,
+    pub method: String,
+    /// Relative to the profile's base URL, with its query; from the catalog by default.
+    pub path: String,
+    /// Sent exactly as typed (see the module docs of `net::client`).
+    pub body: String,
+    pub header_overrides: Vec<HeaderOverride>,
+    pub extra_headers: Vec<(String, String)>,
+    /// The user explicitly agreed to send the profile's private key (ASPI's signature-auth
+    /// utility) to a host that is not this machine.
+    pub confirm_private_key_to_remote_host: bool,
+}
+
+impl RequestDraft {
+    /// A draft for `service` with the catalog's method and path and an empty body.
+    pub fn new(profile: &Profile, service: &Service) -> Self {
+        RequestDraft {
+            service_id: service.id.clone(),
+            method: service.method.clone(),
+            path: default_path(profile, service),
+            ..RequestDraft::default()
+        }
+    }
+}
+
+impl fmt::Debug for RequestDraft {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extras: Vec<(&str, &str)> = self
+            .extra_headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if headers::is_sensitive(n) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("RequestDraft")
+            .field("service_id", &self.service_id)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_bytes", &self.body.len())
+            .field("header_overrides", &self.header_overrides)
+            .field("extra_headers", &extras)
+            .field(
+                "confirm_private_key_to_remote_host",
+                &self.confirm_private_key_to_remote_host,
+            )
+            .finish()
+    }
+}
+
+/// Where X-TIMESTAMP comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TimestampSource {
+    /// Now, in the profile's timestamp style.
+    #[default]
+    Now,
+    /// This exact value (replays, tests).
+    Fixed(String),
+}
+
+/// A request ready to send: exactly these headers and these body bytes.
+#[derive(Clone)]
+pub struct BuiltRequest {
+    /// The catalog id of the service.
+    pub service_id: String,
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// Exactly the bytes sent.
+    pub body: Vec<u8>,
+    /// For signed services; in symmetric mode it contains the access token.
+    pub string_to_sign: Option<String>,
+    pub signature_parts: Option<Prepared>,
+    /// Things worth knowing that do not stop the request.
+    pub warnings: Vec<String>,
+    /// The body against the service's field rules: shown, never blocking (people send
+    /// wrong bodies on purpose to test rejections).
+    pub field_problems: Vec<FieldProblem>,
+    /// The profile's TLS setting, for `curl -k` and the HTTP client.
+    pub verify_tls: bool,
+}
+
+impl BuiltRequest {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `host:port` of the URL, for messages.
+    pub fn target(&self) -> String {
+        target_of(&self.url)
+    }
+}
+
+impl fmt::Debug for BuiltRequest {
+    // Authorization, Private_Key and the stringToSign (which holds the token) stay out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let value = if headers::is_sensitive(n) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), value)
+            })
+            .collect();
+        f.debug_struct("BuiltRequest")
+            .field("service_id", &self.service_id)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &shown)
+            .field("body_bytes", &self.body.len())
+            .field("warnings", &self.warnings)
+            .field("field_problems", &self.field_problems)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request could not be built. Messages name the setting to fix and never carry a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("unknown service '{0}': give a service code (25), a catalog id (snap-25) or a name")]
+    UnknownService(String),
+    #[error("the URL '{url}' cannot be used: {reason}")]
+    Url { url: String, reason: String },
+    #[error(
+        "the profile has no client secret, which {needed_for} needs (Credentials, or profile add --client-secret-env)"
+    )]
+    MissingClientSecret { needed_for: &'static str },
+    #[error(
+        "the profile has no private key, which {needed_for} needs (Credentials → load or generate a key, or profile add --private-key)"
+    )]
+    MissingPrivateKey { needed_for: &'static str },
+    #[error("the profile's private key cannot be used: {0}")]
+    PrivateKey(String),
+    #[error(
+        "refusing to send the private key (Private_Key header) to {host}, which is not this machine: a private key must not travel to a remote host without your explicit yes (confirm it, or leave the header out)"
+    )]
+    PrivateKeyToRemoteHost { host: String },
+    #[error("header '{name}': {reason}")]
+    Header { name: String, reason: String },
+    #[error("signing failed: {0}")]
+    Signing(String),
+}
+
+/// The path a service is sent to by default, relative to the profile's base URL: the
+/// profile's token path for the B2B token (NICEPAY's has no `/api`), otherwise the
+/// catalog path under the profile's API prefix.
+pub fn default_path(profile: &Profile, service: &Service) -> String {
+    if service.auth == ServiceAuth::TokenB2b && !profile.token_path.trim().is_empty() {
+        return profile.token_path.trim().to_string();
+    }
+    service.full_path(&profile.api_prefix)
+}
+
+/// Whether sending `service` with `profile` needs a B2B access token first.
+pub fn needs_token(profile: &Profile, service: &Service) -> bool {
+    match service.auth {
+        ServiceAuth::Transaction => profile.signature_mode == SignatureMode::Symmetric,
+        ServiceAuth::UtilitySignatureService => true,
+        _ => false,
+    }
+}
+
+/// The service a draft names.
+pub fn service_of(service_id: &str) -> Result<&'static Service, BuildError> {
+    catalog::services()
+        .iter()
+        .find(|s| s.id == service_id.trim())
+        .or_else(|| catalog::find(service_id))
+        .ok_or_else(|| BuildError::UnknownService(shorten(service_id, 64)))
+}
+
+/// Build the request: URL, automatic headers (with the user's overrides), signature over
+/// the exact bytes sent, warnings and field problems.
+///
+/// `token` is the bare B2B access token (a `Bearer ` prefix is tolerated); services that
+/// need one and get none are built anyway, with a warning, so a missing token can be tested.
+pub fn build(
+    profile: &Profile,
+    secrets: &ProfileSecrets,
+    draft: &RequestDraft,
+    token: Option<&str>,
+    now: TimestampSource,
+) -> Result<BuiltRequest, BuildError> {
+    let service = service_of(&draft.service_id)?;
+    let mut warnings = Vec::new();
+
+    let typed_method = draft.method.trim();
+    let method = if typed_method.is_empty() {
+        service.method.clone()
+    } else {
+        typed_method.to_ascii_uppercase()
+    };
+    if method != typed_method && !typed_method.is_empty() {
+        warnings.push(format!(
+            "HTTP method '{typed_method}' sent as {method}: methods are case-sensitive"
+        ));
+    }
+    let url = join_url(
+        &profile.base_url,
+        &draft.path,
+        service,
+        profile,
+        &mut warnings,
+    )?;
+    let timestamp = match now {
+        TimestampSource::Now => profile.timestamp_style.now(),
+        TimestampSource::Fixed(value) => value,
+    };
+    let token = token.map(strip_bearer).filter(|t| !t.is_empty());
+
+    // The automatic headers, before the user's choices. X-SIGNATURE, Private_Key and
+    // X-CLIENT-SECRET are filled after merging, and only if still automatic: a user who
+    // overrides them must not need the key or secret.
+    let auto = auto_headers(profile, service, &timestamp, token, &mut warnings);
+    let mut slots = headers::merge(
+        auto,
+        &draft.header_overrides,
+        &draft.extra_headers,
+        &mut warnings,
+    );
+
+    let (string_to_sign, signature_parts) = sign_into(
+        &mut slots,
+        profile,
+        secrets,
+        service,
+        &method,
+        &url,
+        &draft.body,
+        &timestamp,
+        token,
+        &mut warnings,
+    )?;
+    fill_secret_headers(&mut slots, secrets)?;
+
+    if slots
+        .iter()
+        .any(|s| s.name.eq_ignore_ascii_case(headers::PRIVATE_KEY))
+        && !is_loopback(&url)
+        && !draft.confirm_private_key_to_remote_host
+    {
+        return Err(BuildError::PrivateKeyToRemoteHost {
+            host: url.host_str().unwrap_or_default().to_string(),
+        });
+    }
+    for slot in &slots {
+        check_header(slot)?;
+    }
+
+    Ok(BuiltRequest {
+        service_id: service.id.clone(),
+        method,
+        url: url.to_string(),
+        headers: slots.into_iter().map(|s| (s.name, s.value)).collect(),
+        body: draft.body.as_bytes().to_vec(),
+        string_to_sign,
+        signature_parts,
+        warnings,
+        field_problems: field_problems(&service.id, &draft.body),
+        verify_tls: profile.verify_tls,
+    })
+}
+
+fn auto_headers(
+    profile: &Profile,
+    service: &Service,
+    timestamp: &str,
+    token: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Vec<(&'static str, String)> {
+    use headers::*;
+    let mut out = Vec::new();
+    for name in auto_header_names(service.auth, profile.signature_mode) {
+        let value = match name {
+            CONTENT_TYPE => JSON.to_string(),
+            X_TIMESTAMP => timestamp.to_string(),
+            X_CLIENT_KEY => profile.client_id.trim().to_string(),
+            X_PARTNER_ID => profile.effective_partner_id().trim().to_string(),
+            X_EXTERNAL_ID => timestamp::new_external_id(timestamp::DEFAULT_EXTERNAL_ID_LEN),
+            CHANNEL_ID => profile.channel_id.trim().to_string(),
+            AUTHORIZATION => match token {
+                Some(token) => format!("Bearer {token}"),
+                None => {
+                    // Leave it out rather than send "Bearer ": the counterparty's answer to a
+                    // missing token is the useful one to see.
+                    warnings.push(
+                        "no access token: Authorization is not sent and the signature covers an empty token".to_string(),
+                    );
+                    continue;
+                }
+            },
+            // ASPI's signature-service utility signs on behalf of a transaction: by default
+            // the VA payment (the flagship flow), with the current token; all overridable.
+            HTTP_METHOD => "POST".to_string(),
+            ENDPOIN_URL => catalog::by_code("25")
+                .map(|s| s.full_path(&profile.api_prefix))
+                .unwrap_or_default(),
+            ACCESS_TOKEN => {
+                if token.is_none() {
+                    warnings.push("no access token for the AccessToken header".to_string());
+                }
+                token.unwrap_or_default().to_string()
+            }
+            // Filled later, and only if still automatic.
+            _ => String::new(),
+        };
+        if value.is_empty() && matches!(name, X_CLIENT_KEY | X_PARTNER_ID | CHANNEL_ID) {
+            warnings.push(format!("{name} is empty: set it in the profile"));
+        }
+        out.push((name, value));
+    }
+    if profile.signature_mode == SignatureMode::Asymmetric
+        && service.auth == ServiceAuth::Transaction
+        && let Some(token) = token
+    {
+        // Asymmetric signatures do not cover a token, but some providers still want it.
+        out.insert(1, (AUTHORIZATION, format!("Bearer {token}")));
+    }
+    out
+}
+
+/// Compute X-SIGNATURE over the effective values (the user's X-TIMESTAMP if overridden),
+/// and return the stringToSign with its parts.
+#[allow(clippy::too_many_arguments)]
+fn sign_into(
+    slots: &mut [Slot],
+    profile: &Profile,
+    secrets: &ProfileSecrets,
+    service: &Service,
+    method: &str,
+    url: &Url,
+    body: &str,
+    timestamp: &str,
+    token: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<(Option<String>, Option<Prepared>), BuildError> {
+    let kind = match (service.auth, profile.signature_mode) {
+        (ServiceAuth::TokenB2b, _) => SignatureKind::B2bToken,
+        (ServiceAuth::TokenB2b2c, _) => SignatureKind::B2b2cToken,
+        (ServiceAuth::Transaction, SignatureMode::Symmetric) => SignatureKind::Symmetric,
+        (ServiceAuth::Transaction, SignatureMode::Asymmetric) => {
+            SignatureKind::AsymmetricTransaction
+        }
+        _ => return Ok((None, None)),
+    };
+    let effective = |name: &str| {
+        slots
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .map(|s| s.value.clone())
+    };
+    let timestamp = effective(headers::X_TIMESTAMP).unwrap_or_else(|| timestamp.to_string());
+    let client_id =
+        effective(headers::X_CLIENT_KEY).unwrap_or_else(|| profile.client_id.trim().to_string());
+    let access_token = match effective(headers::AUTHORIZATION) {
+        Some(value) => strip_bearer(&value).to_string(),
+        None => token.unwrap_or_default().to_string(),
+    };
+    let mut input = SignatureInput {
+        kind,
+        client_id,
+        timestamp,
+        method: method.to_string(),
+        path: signed_request_path(url),
+        unsigned_path_prefix: profile.unsigned_path_prefix.clone(),
+        access_token,
+        body: body.to_string(),
+        minify: profile.minify,
+    };
+    let prepared = match signature::prepare(&input) {
+        Ok(prepared) => prepared,
+        Err(signature::SignatureError::Body(e)) => {
+            // A malformed body is sent anyway (testing a 400 is legitimate); it cannot be
+            // minified, so its raw bytes are hashed, as a lenient receiver would.
+            warnings.push(format!(
+                "the body cannot be minified ({e}): the signature hashes it as typed"
+            ));
+            input.minify = MinifyMode::None;
+            signature::prepare(&input).map_err(|e| BuildError::Signing(e.to_string()))?
+        }
+        Err(e) => return Err(BuildError::Signing(e.to_string())),
+    };
+    warnings.extend(prepared.warnings.iter().cloned());
+    let text = prepared.string_to_sign.text();
+
+    let Some(slot) = slots
+        .iter_mut()
+        .find(|s| s.name.eq_ignore_ascii_case(headers::X_SIGNATURE) && s.auto)
+    else {
+        // Overridden or left out by the user: nothing to sign, but show what would be.
+        return Ok((Some(text), Some(prepared)));
+    };
+    slot.value = match kind {
+        SignatureKind::Symmetric => {
+            if secrets.client_secret.is_empty() {
+                return Err(BuildError::MissingClientSecret {
+                    needed_for: "the symmetric X-SIGNATURE (HMAC-SHA512)",
+                });
+            }
+            signature::sign(
+                &prepared,
+                SigningSecret::Hmac(secrets.client_secret.as_bytes()),
+            )
+        }
+        _ => {
+            let key = private_key(secrets, "X-SIGNATURE (SHA256withRSA)")?;
+            signature::sign(&prepared, SigningSecret::Rsa(&key))
+        }
+    }
+    .map_err(|e| BuildError::Signing(e.to_string()))?;
+    Ok((Some(text), Some(prepared)))
+}
+
+/// Private_Key and X-CLIENT-SECRET carry the profile's secrets; filled only if automatic.
+fn fill_secret_headers(slots: &mut [Slot], secrets: &ProfileSecrets) -> Result<(), BuildError> {
+    for slot in slots.iter_mut().filter(|s| s.auto) {
+        if slot.name == headers::PRIVATE_KEY {
+            let key = private_key(secrets, "the Private_Key header")?;
+            let der = key
+                .to_pkcs8_der()
+                .map_err(|_| BuildError::PrivateKey("it cannot be encoded as PKCS#8".into()))?;
+            // The PEM body without its armour: what ASPI's portal hands out and expects.
+            slot.value = STANDARD.encode(der.as_bytes());
+        } else if slot.name == headers::X_CLIENT_SECRET {
+            if secrets.client_secret.is_empty() {
+                return Err(BuildError::MissingClientSecret {
+                    needed_for: "the X-CLIENT-SECRET header",
+                });
+            }
+            slot.value = secrets.client_secret.clone();
+        }
+    }
+    Ok(())
+}
+
+fn private_key(
+    secrets: &ProfileSecrets,
+    needed_for: &'static str,
+) -> Result<RsaPrivateKey, BuildError> {
+    if secrets.private_key_pem.trim().is_empty() {
+        return Err(BuildError::MissingPrivateKey { needed_for });
+    }
+    keys::parse_private_key(secrets.private_key_pem.as_bytes(), None)
+        .map(|loaded| loaded.key)
+        .map_err(|e| BuildError::PrivateKey(e.to_string()))
+}
+
+/// `base_url` + `path`, parsed the way reqwest will send it.
+fn join_url(
+    base_url: &str,
+    path: &str,
+    service: &Service,
+    profile: &Profile,
+    warnings: &mut Vec<String>,
+) -> Result<Url, BuildError> {
+    let base = base_url.trim();
+    let path = path.trim();
+    let lower = path.to_ascii_lowercase();
+    let text = if lower.starts_with("http://") || lower.starts_with("https://") {
+        // A full URL typed into the path field wins over the profile's base URL.
+        path.to_string()
+    } else {
+        if base.is_empty() {
+            return Err(BuildError::Url {
+                url: String::new(),
+                reason: "the profile has no base URL".into(),
+            });
+        }
+        let path = if path.is_empty() {
+            default_path(profile, service)
+        } else {
+            path.to_string()
+        };
+        let sep = if path.starts_with('/') || path.starts_with('?') {
+            ""
+        } else {
+            "/"
+        };
+        format!("{}{sep}{path}", base.trim_end_matches('/'))
+    };
+    let url = Url::parse(&text).map_err(|e| BuildError::Url {
+        url: shorten(&text, 200),
+        reason: e.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(BuildError::Url {
+            url: shorten(&text, 200),
+            reason: "only http:// and https:// are supported".into(),
+        });
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(BuildError::Url {
+            url: shorten(&text, 200),
+            reason: "it has no host".into(),
+        });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        warnings.push("the URL carries user credentials; they are sent as typed".into());
+    }
+    // Url normalises ("/a/../b", spaces, an empty path); what is sent is what is signed,
+    // but the user should know it is not exactly what was typed.
+    let after_scheme = text.split_once("://").map_or("", |(_, rest)| rest);
+    let typed = after_scheme
+        .find(['/', '?'])
+        .map_or("", |i| &after_scheme[i..]);
+    let typed = typed.split('#').next().unwrap_or_default();
+    let sent = signed_request_path(&url);
+    if !typed.is_empty() && typed != sent {
+        warnings.push(format!(
+            "the path is sent as {sent} (normalised from {typed}); the signature covers what is sent"
+        ));
+    }
+    Ok(url)
+}
+
+/// The relative path with its query, exactly as it goes on the request line.
+fn signed_request_path(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// True for 127.0.0.0/8, ::1 and `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+fn check_header(slot: &Slot) -> Result<(), BuildError> {
+    if HeaderName::from_bytes(slot.name.as_bytes()).is_err() {
+        return Err(BuildError::Header {
+            name: shorten(&slot.name, 64),
+            reason: "not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+                .into(),
+        });
+    }
+    if HeaderValue::from_str(&slot.value).is_err() {
+        // The value is not quoted: it may be a secret.
+        return Err(BuildError::Header {
+            name: shorten(&slot.name, 64),
+            reason: "its value contains a line break or control character, which HTTP headers cannot carry".into(),
+        });
+    }
+    Ok(())
+}
+
+fn field_problems(service_id: &str, body: &str) -> Vec<FieldProblem> {
+    if validate::rules_for(service_id).is_none() {
+        return Vec::new();
+    }
+    if body.trim().is_empty() {
+        return validate::validate(service_id, &Value::Object(serde_json::Map::new()));
+    }
+    match serde_json::from_str::<Value>(body) {
+        Ok(value) => validate::validate(service_id, &value),
+        Err(e) => vec![FieldProblem {
+            field: "body".to_string(),
+            kind: ProblemKind::BadFormat,
+            message: format!("the body is not valid JSON: {e}"),
+        }],
+    }
+}
+
+fn strip_bearer(value: &str) -> &str {
+    let value = value.trim();
+    match value.get(..7) {
+        Some(head) if head.eq_ignore_ascii_case("bearer ") => value[7..].trim_start(),
+        _ => value,
+    }
+}
+
+pub(crate) fn target_of(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(url) => {
+            let host = url.host_str().unwrap_or_default();
+            match url.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            }
+        }
+        Err(_) => shorten(url, 80),
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(max).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for (url, expected) in [
+            ("http://127.0.0.1:8080/x", true),
+            ("http://127.9.9.9/x", true),
+            ("http://[::1]:80/", true),
+            ("http://localhost/", true),
+            ("http://api.localhost/", true),
+            ("https://apidevportal.aspi-indonesia.or.id:44310/", false),
+            ("http://10.0.0.1/", false),
+        ] {
+            let parsed = Url::parse(url).ok();
+            assert_eq!(parsed.as_ref().map(is_loopback), Some(expected), "{url}");
+        }
+    }
+
+    #[test]
+    fn bearer_is_stripped() {
+        assert_eq!(strip_bearer("Bearer abc"), "abc");
+        assert_eq!(strip_bearer("bearer  abc "), "abc");
+        assert_eq!(strip_bearer("abc"), "abc");
+    }
+}
