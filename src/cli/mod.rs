@@ -7,6 +7,7 @@
 //! history): only through `--…-env VAR` or `--…-file F`.
 
 mod diagnose;
+mod history;
 mod inputs;
 mod profile;
 mod sandbox;
@@ -46,6 +47,9 @@ pub enum Command {
     DecodeCode(signing::DecodeCodeArgs),
     /// Why is my signature rejected? Try the known variants and say which one matches.
     Diagnose(diagnose::DiagnoseArgs),
+    /// The recorded requests and responses: list, or export as JSON, cURL or a report.
+    #[command(subcommand)]
+    History(history::HistoryCommand),
     /// Credential profiles, shared with the window.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
@@ -90,6 +94,7 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Keygen(args) => signing::keygen(args),
         Command::DecodeCode(args) => signing::decode_code(args),
         Command::Diagnose(args) => diagnose::diagnose(args),
+        Command::History(cmd) => history::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
         Command::Sandbox(args) => sandbox::run(args),
     }

@@ -1,4 +1,5 @@
 //! The only code that touches disk.
 pub mod files;
+pub mod history;
 pub mod paths;
 pub mod profiles;
