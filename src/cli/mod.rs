@@ -11,6 +11,7 @@ mod history;
 mod inputs;
 mod profile;
 mod sandbox;
+mod send;
 mod signing;
 
 use std::process::ExitCode;
@@ -53,6 +54,8 @@ pub enum Command {
     /// Credential profiles, shared with the window.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Send a request as the composer does (token, headers, signature) and record it.
+    Send(send::SendArgs),
     /// Run the local SNAP sandbox on 127.0.0.1 until Ctrl+C.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -96,6 +99,7 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Diagnose(args) => diagnose::diagnose(args),
         Command::History(cmd) => history::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
+        Command::Send(args) => send::send(args),
         Command::Sandbox(args) => sandbox::run(args),
     }
 }
