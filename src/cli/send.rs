@@ -15,12 +15,10 @@ use serde_json::{Map, Value, json};
 
 use super::inputs::{self, CliError};
 use crate::net::client::decode::describe_response;
-use crate::net::client::record::{exchange_of, redactor_for};
-use crate::net::client::token::{TokenAttempt, TokenCache, request_timeout};
-use crate::net::client::{
-    self, BuiltRequest, HeaderOverride, RequestDraft, ResponseRecord, SendError, TimestampSource,
-};
-use crate::snap::catalog::{self, Service, ServiceAuth};
+use crate::net::client::flow::{Run, exchange, redacted_exchanges};
+use crate::net::client::token::TokenCache;
+use crate::net::client::{HeaderOverride, RequestDraft};
+use crate::snap::catalog::{self, Service};
 use crate::store::history::HistoryStore;
 use crate::store::paths::AppPaths;
 use crate::store::profiles::{self, Profile, ProfileSecrets};
@@ -92,7 +90,9 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))?;
-    let run = runtime.block_on(exchange(&profile, &secrets, service, &draft));
+    // One process, one send: the token cache lives for this call only.
+    let tokens = TokenCache::new();
+    let run = runtime.block_on(exchange(&profile, &secrets, service, &draft, &tokens, None));
 
     let mut history_problems = Vec::new();
     record_history(&paths, &profile, &secrets, &run, &mut history_problems);
@@ -103,79 +103,6 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         print_text(&run, &history_problems)
     };
     Ok(code)
-}
-
-/// Everything that happened, for printing and for the history.
-struct Run {
-    token_attempt: Option<TokenAttempt>,
-    /// The token obtained (for redaction only; never printed).
-    token: Option<String>,
-    built: Option<BuiltRequest>,
-    outcome: Result<ResponseRecord, SendError>,
-}
-
-async fn exchange(
-    profile: &Profile,
-    secrets: &ProfileSecrets,
-    service: &Service,
-    draft: &RequestDraft,
-) -> Run {
-    let http = match client::http_client(profile.verify_tls) {
-        Ok(http) => http,
-        Err(e) => return failed(None, None, e),
-    };
-    let user_token = draft.header_overrides.iter().any(|o| {
-        let name = o.name.trim();
-        name.eq_ignore_ascii_case("Authorization")
-            || (service.auth == ServiceAuth::UtilitySignatureService
-                && name.eq_ignore_ascii_case("AccessToken"))
-    });
-    let (token, token_attempt) = if client::needs_token(profile, service) && !user_token {
-        // One process, one send: the cache lives for this call only.
-        let cache = TokenCache::new();
-        let (result, attempt) = cache
-            .ensure_token_traced(&http, profile, secrets, false)
-            .await;
-        match result {
-            Ok(token) => (Some(token), attempt),
-            Err(e) => return failed(attempt, None, e),
-        }
-    } else {
-        (None, None)
-    };
-    let built = match client::build(
-        profile,
-        secrets,
-        draft,
-        token.as_deref(),
-        TimestampSource::Now,
-    ) {
-        Ok(built) => built,
-        Err(e) => {
-            return Run {
-                token_attempt,
-                token,
-                built: None,
-                outcome: Err(SendError::Build(e)),
-            };
-        }
-    };
-    let outcome = client::send(&http, &built, request_timeout(profile)).await;
-    Run {
-        token_attempt,
-        token,
-        built: Some(built),
-        outcome,
-    }
-}
-
-fn failed(token_attempt: Option<TokenAttempt>, built: Option<BuiltRequest>, e: SendError) -> Run {
-    Run {
-        token_attempt,
-        token: None,
-        built,
-        outcome: Err(e),
-    }
 }
 
 /// `Name: value` → an override of that header (the build step treats a name that is not
@@ -212,31 +139,7 @@ fn record_history(
     run: &Run,
     problems: &mut Vec<String>,
 ) {
-    let mut exchanges = Vec::new();
-    let tokens: Vec<&str> = run.token.as_deref().into_iter().collect();
-    if let Some(attempt) = &run.token_attempt {
-        let redactor = redactor_for(secrets, &attempt.built, &tokens);
-        exchanges.push(redactor.redact(exchange_of(profile, &attempt.built, &attempt.response)));
-    }
-    if let Some(built) = &run.built {
-        // A token the response hands out (service 73 sent directly) is a secret too.
-        let issued = run
-            .outcome
-            .as_ref()
-            .ok()
-            .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
-            .and_then(|v| {
-                v.get("accessToken")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-        let mut all = tokens.clone();
-        if let Some(issued) = issued.as_deref() {
-            all.push(issued);
-        }
-        let redactor = redactor_for(secrets, built, &all);
-        exchanges.push(redactor.redact(exchange_of(profile, built, &run.outcome)));
-    }
+    let exchanges = redacted_exchanges(profile, secrets, run);
     if exchanges.is_empty() {
         return;
     }

@@ -25,6 +25,7 @@
 
 pub mod curl;
 pub mod decode;
+pub mod flow;
 pub mod headers;
 pub mod record;
 pub mod request;

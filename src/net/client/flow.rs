@@ -1,0 +1,141 @@
+//! One send, start to finish, as the composer window and `snap-console send` both do it:
+//! the access token when the service needs one (from the cache, or fetched), the request
+//! built and signed, sent (cancellable), and the exchanges turned into redacted history
+//! entries. Keeping it in one place keeps a request made from a terminal identical to the
+//! one the window makes.
+
+use serde_json::Value;
+use tokio::sync::watch;
+
+use super::record::{exchange_of, redactor_for};
+use super::token::{TokenAttempt, TokenCache, request_timeout};
+use super::{BuiltRequest, RequestDraft, ResponseRecord, SendError, TimestampSource};
+use crate::snap::catalog::{Service, ServiceAuth};
+use crate::store::history::Exchange;
+use crate::store::profiles::{Profile, ProfileSecrets};
+
+/// Everything that happened, for showing and for the history.
+pub struct Run {
+    pub token_attempt: Option<TokenAttempt>,
+    /// The token obtained (for redaction only; never shown).
+    pub token: Option<String>,
+    pub built: Option<BuiltRequest>,
+    pub outcome: Result<ResponseRecord, SendError>,
+}
+
+/// Whether the user supplied the token themselves (an Authorization override), so none
+/// is fetched.
+fn user_supplied_token(service: &Service, draft: &RequestDraft) -> bool {
+    draft.header_overrides.iter().any(|o| {
+        let name = o.name.trim();
+        o.value.is_some()
+            && (name.eq_ignore_ascii_case("Authorization")
+                || (service.auth == ServiceAuth::UtilitySignatureService
+                    && name.eq_ignore_ascii_case("AccessToken")))
+    })
+}
+
+/// Token (if needed), build, send. `cancel` flips to `true` to abandon the request.
+pub async fn exchange(
+    profile: &Profile,
+    secrets: &ProfileSecrets,
+    service: &Service,
+    draft: &RequestDraft,
+    tokens: &TokenCache,
+    cancel: Option<watch::Receiver<bool>>,
+) -> Run {
+    let http = match super::http_client(profile.verify_tls) {
+        Ok(http) => http,
+        Err(e) => return failed(None, None, e),
+    };
+    let (token, token_attempt) =
+        if super::needs_token(profile, service) && !user_supplied_token(service, draft) {
+            let (result, attempt) = tokens
+                .ensure_token_traced(&http, profile, secrets, false)
+                .await;
+            match result {
+                Ok(token) => (Some(token), attempt),
+                Err(e) => return failed(attempt, None, e),
+            }
+        } else {
+            (None, None)
+        };
+    let built = match super::build(
+        profile,
+        secrets,
+        draft,
+        token.as_deref(),
+        TimestampSource::Now,
+    ) {
+        Ok(built) => built,
+        Err(e) => {
+            return Run {
+                token_attempt,
+                token,
+                built: None,
+                outcome: Err(SendError::Build(e)),
+            };
+        }
+    };
+    // A token's lifetime counts from when it was asked for.
+    let sent_at = std::time::Instant::now();
+    let outcome = match cancel {
+        Some(cancel) => {
+            super::send_cancellable(&http, &built, request_timeout(profile), cancel).await
+        }
+        None => super::send(&http, &built, request_timeout(profile)).await,
+    };
+    // A token service sent by hand refreshes the cache too.
+    if service.auth == ServiceAuth::TokenB2b
+        && let Ok(record) = &outcome
+    {
+        tokens
+            .remember_response(profile, record.status, &record.body, sent_at)
+            .await;
+    }
+    Run {
+        token_attempt,
+        token,
+        built: Some(built),
+        outcome,
+    }
+}
+
+fn failed(token_attempt: Option<TokenAttempt>, built: Option<BuiltRequest>, e: SendError) -> Run {
+    Run {
+        token_attempt,
+        token: None,
+        built,
+        outcome: Err(e),
+    }
+}
+
+/// The token request (if any) and the request as history entries, redacted: the
+/// profile's secrets, the token used and any token the response handed out.
+pub fn redacted_exchanges(profile: &Profile, secrets: &ProfileSecrets, run: &Run) -> Vec<Exchange> {
+    let mut exchanges = Vec::new();
+    let tokens: Vec<&str> = run.token.as_deref().into_iter().collect();
+    if let Some(attempt) = &run.token_attempt {
+        let redactor = redactor_for(secrets, &attempt.built, &tokens);
+        exchanges.push(redactor.redact(exchange_of(profile, &attempt.built, &attempt.response)));
+    }
+    if let Some(built) = &run.built {
+        let issued = run
+            .outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .and_then(|v| {
+                v.get("accessToken")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+        let mut all = tokens.clone();
+        if let Some(issued) = issued.as_deref() {
+            all.push(issued);
+        }
+        let redactor = redactor_for(secrets, built, &all);
+        exchanges.push(redactor.redact(exchange_of(profile, built, &run.outcome)));
+    }
+    exchanges
+}
