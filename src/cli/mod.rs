@@ -8,6 +8,7 @@
 
 mod diagnose;
 mod history;
+mod inbox;
 mod inputs;
 mod profile;
 mod sandbox;
@@ -56,6 +57,9 @@ pub enum Command {
     Profile(profile::ProfileCommand),
     /// Send a request as the composer does (token, headers, signature) and record it.
     Send(send::SendArgs),
+    /// Listen for what providers send back (notifications, callbacks), check signatures,
+    /// answer like a merchant; one line (or JSON object) per request.
+    Inbox(inbox::InboxArgs),
     /// Run the local SNAP sandbox on 127.0.0.1 until Ctrl+C.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -100,6 +104,7 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::History(cmd) => history::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
         Command::Send(args) => send::send(args),
+        Command::Inbox(args) => inbox::inbox(args),
         Command::Sandbox(args) => sandbox::run(args),
     }
 }

@@ -1,4 +1,5 @@
 //! The only code that talks HTTP.
 pub mod client;
+pub mod inbox;
 pub mod sandbox;
 pub mod utilities;
