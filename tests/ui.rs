@@ -488,3 +488,117 @@ fn first_run_starts_the_sandbox_and_cross_checks_agree_with_it() {
         "an RSA-2048 signature in Base64: {server}"
     );
 }
+
+fn pick_service(window: &mut Window, title: &str) {
+    // Narrow the list by typing, as a person would, then pick from the combo box.
+    window.type_into("Find", title);
+    window
+        .harness
+        .get_by_role_and_label(Role::ComboBox, "Service")
+        .click();
+    window.wait_for_label(title);
+    window.harness.get_by_label_contains(title).click();
+    window.harness.step();
+    window.harness.step();
+}
+
+#[test]
+fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Sandbox: running at http://127.0.0.1:");
+    window.click("Composer");
+    window.wait_for("the token service preselected", |h| {
+        h.state().composer.service_id == "snap-73"
+    });
+    // The token service is preselected: send it.
+    window.click("Send");
+    window.wait_for_label("responseCode 2007300");
+    window.wait_for_label("HTTP 200");
+
+    // VA payment from its template: the token is reused from the cache, signature symmetric.
+    pick_service(&mut window, "25 VA Payment");
+    window.wait_for("the VA payment template", |h| {
+        h.state().composer.body.contains("paymentRequestId")
+    });
+    window.click("Send");
+    window.wait_for("the payment's answer", |h| {
+        h.state().composer.report.is_some()
+    });
+    let report = window.harness.state().composer.report.as_ref().map(|r| {
+        let body = r
+            .response
+            .as_ref()
+            .map(|x| String::from_utf8_lossy(&x.body).into_owned());
+        format!(
+            "{:?} {:?} {:?}",
+            r.error,
+            body,
+            r.built.as_ref().map(|b| &b.field_problems)
+        )
+    });
+    assert!(format!("{report:?}").contains("2002500"), "{report:?}");
+    window.wait_for_label("responseCode 2002500");
+    let body = window.output("Response body");
+    assert!(body.contains("\"paymentFlagStatus\": \"00\""), "{body}");
+
+    // History: both exchanges, newest first; open the payment in the composer.
+    window.click("History");
+    window.wait_for_label("2 of 2 exchanges");
+    window
+        .harness
+        .get_by_label_contains("25 VA Payment")
+        .click();
+    window.harness.step();
+    window.click("Open in composer");
+    window.wait_for("the composer to take it", |h| {
+        h.state().nav == snap_console::ui::app::Nav::Composer
+    });
+    assert!(
+        window
+            .harness
+            .state()
+            .composer
+            .body
+            .contains("paymentRequestId")
+    );
+    assert!(
+        window.harness.state().composer.report.is_none(),
+        "opening never sends"
+    );
+
+    // The history file holds no secret of the profile.
+    let book = window.harness.state().shared.book.clone();
+    let secrets = book.secrets_of(book.active.as_deref().expect("active"));
+    let raw = std::fs::read_to_string(AppPaths::under(home.path()).data_dir.join("history.jsonl"))
+        .expect("history file");
+    assert!(raw.contains("2002500"));
+    assert!(!raw.contains(&secrets.client_secret));
+    assert!(!raw.contains(secrets.private_key_pem.lines().nth(1).expect("pem")));
+}
+
+#[test]
+fn composer_reports_a_dead_server_and_records_it() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Sandbox: running at http://127.0.0.1:");
+    // Point the profile at a port where nothing listens.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    {
+        let state = window.harness.state_mut();
+        let id = state.shared.book.active.clone().expect("active");
+        if let Some(p) = state.shared.book.profiles.iter_mut().find(|p| p.id == id) {
+            p.base_url = format!("http://127.0.0.1:{port}");
+        }
+    }
+    window.click("Composer");
+    window.wait_for("the token service preselected", |h| {
+        h.state().composer.service_id == "snap-73"
+    });
+    window.click("Send");
+    window.wait_for_label("No response: nothing is listening at 127.0.0.1");
+    window.click("History");
+    window.wait_for_label("1 of 1 exchanges");
+}

@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use egui::{RichText, Ui};
 
+use super::composer::ComposerPanel;
 use super::credentials::CredentialsPanel;
+use super::history::HistoryPanel;
 use super::widgets;
 use super::workbench::WorkbenchPanel;
 use crate::store::paths::AppPaths;
@@ -45,7 +47,7 @@ impl Nav {
     }
 
     fn coming(self) -> bool {
-        matches!(self, Nav::Composer | Nav::History | Nav::Inbox)
+        matches!(self, Nav::Inbox)
     }
 }
 
@@ -164,6 +166,9 @@ pub struct SnapApp {
     pub nav: Nav,
     credentials: CredentialsPanel,
     pub workbench: WorkbenchPanel,
+    pub composer: ComposerPanel,
+    pub history: HistoryPanel,
+    history_store: crate::worker::history::SharedHistory,
     context: Arc<OnceLock<egui::Context>>,
 }
 
@@ -172,11 +177,13 @@ impl SnapApp {
     pub fn new(runtime: &tokio::runtime::Handle, paths: AppPaths) -> Self {
         let context: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
         let repaint_target = context.clone();
+        let state: Arc<worker::WorkerState> = Default::default();
+        let history_store = state.history.clone();
         let worker = worker::start(
             runtime,
             WorkerContext {
                 paths,
-                state: Default::default(),
+                state,
                 repaint: Arc::new(move || {
                     if let Some(ctx) = repaint_target.get() {
                         ctx.request_repaint();
@@ -198,11 +205,15 @@ impl SnapApp {
             problems: Vec::new(),
         };
         shared.send(Command::LoadProfiles);
+        shared.send(Command::OpenHistory);
         SnapApp {
             shared,
             nav: Nav::Credentials,
             credentials: CredentialsPanel::default(),
             workbench: WorkbenchPanel::default(),
+            composer: ComposerPanel::default(),
+            history: HistoryPanel::default(),
+            history_store,
             context,
         }
     }
@@ -244,11 +255,40 @@ impl SnapApp {
         match self.nav {
             Nav::Credentials => self.credentials.ui(ui, &mut self.shared),
             Nav::Workbench => self.workbench.ui(ui, &mut self.shared),
+            Nav::Composer => {
+                self.composer.ui(ui, &mut self.shared);
+                if std::mem::take(&mut self.composer.diagnose_request) {
+                    self.hand_over_to_workbench();
+                }
+            }
+            Nav::History => {
+                self.history.ui(ui, &mut self.shared, &self.history_store);
+                if let Some(exchange) = self.history.open_in_composer.take() {
+                    let profile = self.shared.book.active_profile().cloned();
+                    let secret = profile
+                        .as_ref()
+                        .map(|p| self.shared.book.secrets_of(&p.id).client_secret)
+                        .unwrap_or_default();
+                    self.composer
+                        .open_exchange(&exchange, profile.as_ref(), &secret);
+                    self.nav = Nav::Composer;
+                }
+            }
             other => {
                 ui.heading(other.label());
                 ui.label("Coming: this panel lands in a later release.");
             }
         }
+    }
+
+    /// "Diagnose this signature": the workbench takes the rejected request's inputs.
+    fn hand_over_to_workbench(&mut self) {
+        let Some(built) = self.composer.report.as_ref().and_then(|r| r.built.as_ref()) else {
+            return;
+        };
+        self.workbench
+            .take_request(built, self.shared.book.active_profile());
+        self.nav = Nav::Workbench;
     }
 
     fn navigation(&mut self, ui: &mut Ui) {
@@ -431,6 +471,33 @@ impl SnapApp {
             Event::CrossChecked { generation, result } => {
                 self.workbench.accept_cross_check(generation, result)
             }
+            Event::Sent { generation, report } => {
+                self.composer.accept(generation, *report);
+                self.history.invalidate();
+            }
+            Event::TokenFetched(result) => {
+                self.composer.token_fetched(result);
+                self.history.invalidate();
+            }
+            Event::HistoryOpened { count, messages } => {
+                for message in messages {
+                    shared.notify(Level::Warning, message.clone());
+                    shared.problems.push(message);
+                }
+                self.history.count = count;
+                self.history.invalidate();
+            }
+            Event::HistoryChanged(result) => {
+                if let Err(e) = result {
+                    shared.notify(Level::Error, format!("history: {e}"));
+                }
+                self.history.invalidate();
+            }
+            Event::HistoryFound {
+                generation,
+                version,
+                indices,
+            } => self.history.found(generation, version, indices),
             Event::Diagnosed { generation, result } => {
                 self.workbench.accept_diagnosis(generation, result)
             }

@@ -92,3 +92,10 @@ pub fn error_text(ui: &mut Ui, text: &str) {
 pub fn warning_text(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(format!("Warning: {text}")).color(WARN));
 }
+
+/// A label and a single-line field side by side in a grid row, without ending the row.
+pub fn text_row_inline(ui: &mut Ui, label: &str, value: &mut String, width: f32) -> Response {
+    let label = ui.label(label);
+    ui.add(TextEdit::singleline(value).desired_width(width))
+        .labelled_by(label.id)
+}

@@ -151,6 +151,40 @@ impl WorkbenchPanel {
         self.biller_user = profile.client_id.clone();
     }
 
+    /// Take a request the composer sent (to diagnose its rejected signature).
+    pub fn take_request(
+        &mut self,
+        built: &crate::net::client::BuiltRequest,
+        profile: Option<&crate::store::profiles::Profile>,
+    ) {
+        let header = |name: &str| built.header(name).unwrap_or_default().to_string();
+        let asymmetric = profile
+            .is_some_and(|p| p.signature_mode == crate::store::profiles::SignatureMode::Asymmetric);
+        self.kind = WorkbenchKind::Signature(if asymmetric {
+            SignatureKind::AsymmetricTransaction
+        } else {
+            SignatureKind::Symmetric
+        });
+        self.mode = Mode::Sign;
+        self.method = built.method.clone();
+        self.path = url::Url::parse(&built.url)
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            })
+            .unwrap_or_else(|_| built.url.clone());
+        self.timestamp = header("X-TIMESTAMP");
+        self.token = header("Authorization")
+            .trim_start_matches("Bearer ")
+            .to_string();
+        self.body = String::from_utf8_lossy(&built.body).into_owned();
+        if let Some(p) = profile {
+            self.unsigned_prefix = p.unsigned_path_prefix.clone();
+            self.minify = p.minify;
+        }
+        self.expected_signature.clear();
+    }
+
     /// A result from the worker; stale generations are dropped.
     pub fn accept(&mut self, generation: u64, result: Result<SignatureOutcome, String>) {
         if generation == self.state.generation {

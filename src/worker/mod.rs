@@ -15,6 +15,8 @@ use crate::store::files::{self, Sensitivity};
 use crate::store::paths::AppPaths;
 use crate::store::profiles::{self, Loaded, ProfileBook};
 
+pub mod history;
+pub mod send;
 pub mod setup;
 
 const CHANNEL_CAPACITY: usize = 64;
@@ -102,6 +104,37 @@ pub enum Command {
         key: KeyMaterial,
         expected: String,
     },
+    /// Send a composed request (token first when needed); `cancel` flips to abandon it.
+    Send {
+        generation: u64,
+        profile: Box<crate::store::profiles::Profile>,
+        secrets: crate::store::profiles::ProfileSecrets,
+        draft: Box<crate::net::client::RequestDraft>,
+        cancel: tokio::sync::watch::Receiver<bool>,
+    },
+    /// Fetch a fresh B2B token for the profile ("Get token").
+    GetToken {
+        profile: Box<crate::store::profiles::Profile>,
+        secrets: crate::store::profiles::ProfileSecrets,
+    },
+    /// Save bytes (a response body) to a file.
+    SaveBytes {
+        bytes: Vec<u8>,
+        to: FileChoice,
+    },
+    OpenHistory,
+    SearchHistory {
+        generation: u64,
+        query: crate::store::history::Query,
+    },
+    DeleteHistory(String),
+    ClearHistory,
+    SetRetention(crate::store::history::Retention),
+    ExportHistory {
+        ids: Vec<String>,
+        format: history::ExportFormat,
+        to: FileChoice,
+    },
     /// (Re)start the embedded sandbox with a profile's credentials registered.
     StartSandbox {
         profile_id: String,
@@ -163,6 +196,22 @@ pub enum Event {
         notification_public_pem: String,
     },
     SandboxFailed(String),
+    Sent {
+        generation: u64,
+        report: Box<send::SendReport>,
+    },
+    TokenFetched(Result<String, String>),
+    HistoryOpened {
+        count: usize,
+        messages: Vec<String>,
+    },
+    /// The history changed (an append, a delete): searches are stale.
+    HistoryChanged(Result<(), String>),
+    HistoryFound {
+        generation: u64,
+        version: u64,
+        indices: Vec<usize>,
+    },
     Fingerprint {
         hash: u64,
         text: String,
@@ -188,10 +237,12 @@ impl WorkerHandle {
     }
 }
 
-/// What lives as long as the worker: the embedded sandbox.
+/// What lives as long as the worker: the embedded sandbox, the token cache, the history.
 #[derive(Default)]
 pub struct WorkerState {
     sandbox: tokio::sync::Mutex<Option<SandboxHandle>>,
+    tokens: crate::net::client::TokenCache,
+    pub history: history::SharedHistory,
 }
 
 /// What the worker needs from its surroundings.
@@ -286,6 +337,65 @@ async fn handle(command: Command, context: &WorkerContext) -> Event {
                 result: run_diagnosis(&input, &key, &expected),
             })
             .await
+        }
+        Command::Send {
+            generation,
+            profile,
+            secrets,
+            draft,
+            cancel,
+        } => Ok(send::send(context, generation, *profile, secrets, *draft, cancel).await),
+        Command::GetToken { profile, secrets } => {
+            Ok(send::get_token(context, *profile, secrets).await)
+        }
+        Command::SaveBytes { bytes, to } => {
+            blocking(
+                move || match resolve(to, false, "Save body", "response-body.txt") {
+                    Ok(path) => match files::write_atomic(&path, &bytes, Sensitivity::Secret) {
+                        Ok(()) => Event::FileWritten(format!(
+                            "{} bytes saved to {}",
+                            bytes.len(),
+                            path.display()
+                        )),
+                        Err(e) => Event::Failed(e.to_string()),
+                    },
+                    Err(unresolved) => unresolved.into(),
+                },
+            )
+            .await
+        }
+        Command::OpenHistory => {
+            let shared = context.state.history.clone();
+            blocking(move || history::open(&paths, &shared)).await
+        }
+        Command::SearchHistory { generation, query } => {
+            let shared = context.state.history.clone();
+            blocking(move || {
+                let (version, indices) = history::search(&shared, &query);
+                Event::HistoryFound {
+                    generation,
+                    version,
+                    indices,
+                }
+            })
+            .await
+        }
+        Command::DeleteHistory(id) => {
+            let shared = context.state.history.clone();
+            blocking(move || Event::HistoryChanged(history::delete(&shared, &id))).await
+        }
+        Command::ClearHistory => {
+            let shared = context.state.history.clone();
+            blocking(move || Event::HistoryChanged(history::clear(&shared))).await
+        }
+        Command::SetRetention(retention) => {
+            let shared = context.state.history.clone();
+            blocking(move || Event::HistoryChanged(history::set_retention(&shared, retention)))
+                .await
+        }
+        Command::ExportHistory { ids, format, to } => {
+            let shared = context.state.history.clone();
+            blocking(move || history::export_to(&shared, &ids, format, to)).await
         }
         Command::StartSandbox {
             profile_id,
