@@ -602,3 +602,50 @@ fn composer_reports_a_dead_server_and_records_it() {
     window.click("History");
     window.wait_for_label("1 of 1 exchanges");
 }
+
+#[test]
+fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Sandbox: running at http://127.0.0.1:");
+    window.click("Composer");
+    window.wait_for("the composer", |h| {
+        h.state().composer.service_id == "snap-73"
+    });
+    pick_service(&mut window, "25 VA Payment");
+    window.wait_for("the VA payment template", |h| {
+        h.state().composer.body.contains("paymentRequestId")
+    });
+    window.click("Send");
+    window.wait_for_label("responseCode 2002500");
+    // The sandbox notifies the window's inbox; the signature checks out.
+    window.click("Inbox");
+    window.wait_for_label("signature VALID");
+    window.wait_for_label("/api/v1.0/transfer-va/payment");
+    let item = window
+        .harness
+        .state()
+        .inbox
+        .received
+        .front()
+        .cloned()
+        .expect("a notification");
+    assert_eq!(item.verdict.signature_valid, Some(true));
+    assert_eq!(item.verdict.variant.as_deref(), Some("notification"));
+    assert_eq!(item.answered_status, 200);
+    assert!(item.answered_body.contains("2002500"));
+    // And a tampered one (signed with the profile's own key, not the sandbox's) is invalid.
+    window.click("Composer");
+    window.wait_for_label("Send notification");
+    window
+        .harness
+        .get_by_label("Send notification")
+        .scroll_to_me();
+    for _ in 0..5 {
+        window.harness.step();
+    }
+    window.click("Send notification");
+    window.wait_for_label("answered HTTP 200");
+    window.click("Inbox");
+    window.wait_for_label("signature INVALID");
+}

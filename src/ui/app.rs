@@ -8,6 +8,7 @@ use egui::{RichText, Ui};
 use super::composer::ComposerPanel;
 use super::credentials::CredentialsPanel;
 use super::history::HistoryPanel;
+use super::inbox::InboxPanel;
 use super::widgets;
 use super::workbench::WorkbenchPanel;
 use crate::store::paths::AppPaths;
@@ -47,7 +48,7 @@ impl Nav {
     }
 
     fn coming(self) -> bool {
-        matches!(self, Nav::Inbox)
+        false
     }
 }
 
@@ -121,12 +122,18 @@ impl Shared {
         };
         let secrets = self.book.secrets_of(&profile.id);
         self.sandbox = SandboxState::Starting;
+        let inbox_keys = crate::worker::inbox::InboxKeys {
+            counterparty_public_pem: profile.counterparty_public_key_pem.clone(),
+            client_secret: secrets.client_secret.clone(),
+            client_id: profile.client_id.clone(),
+            profile_name: profile.name.clone(),
+        };
         self.send(Command::StartSandbox {
             profile_id: profile.id,
             client_id: profile.client_id,
             client_secret: secrets.client_secret,
             private_key_pem: secrets.private_key_pem,
-            notify_url: None,
+            inbox_keys: Some(inbox_keys),
         });
     }
 
@@ -168,6 +175,7 @@ pub struct SnapApp {
     pub workbench: WorkbenchPanel,
     pub composer: ComposerPanel,
     pub history: HistoryPanel,
+    pub inbox: InboxPanel,
     history_store: crate::worker::history::SharedHistory,
     context: Arc<OnceLock<egui::Context>>,
 }
@@ -213,6 +221,7 @@ impl SnapApp {
             workbench: WorkbenchPanel::default(),
             composer: ComposerPanel::default(),
             history: HistoryPanel::default(),
+            inbox: InboxPanel::default(),
             history_store,
             context,
         }
@@ -261,6 +270,7 @@ impl SnapApp {
                     self.hand_over_to_workbench();
                 }
             }
+            Nav::Inbox => self.inbox.ui(ui, &mut self.shared),
             Nav::History => {
                 self.history.ui(ui, &mut self.shared, &self.history_store);
                 if let Some(exchange) = self.history.open_in_composer.take() {
@@ -273,10 +283,6 @@ impl SnapApp {
                         .open_exchange(&exchange, profile.as_ref(), &secret);
                     self.nav = Nav::Composer;
                 }
-            }
-            other => {
-                ui.heading(other.label());
-                ui.label("Coming: this panel lands in a later release.");
             }
         }
     }
@@ -453,7 +459,12 @@ impl SnapApp {
                 profile_id,
                 base_url,
                 notification_public_pem,
+                inbox_url,
             } => {
+                if let Some(url) = inbox_url {
+                    self.inbox.started(url.clone(), None);
+                    self.composer.notification_url_default(&url);
+                }
                 if let Some(p) = shared.book.profiles.iter_mut().find(|p| p.id == profile_id) {
                     p.base_url = base_url.clone();
                     p.counterparty_public_key_pem = notification_public_pem;
@@ -471,6 +482,34 @@ impl SnapApp {
             Event::CrossChecked { generation, result } => {
                 self.workbench.accept_cross_check(generation, result)
             }
+            Event::InboxStarted { base_url, warning } => {
+                shared.notify(Level::Ok, format!("the inbox listens at {base_url}"));
+                self.composer.notification_url_default(&base_url);
+                self.inbox.started(base_url, warning);
+            }
+            Event::InboxStopped => {
+                shared.notify(Level::Info, "the inbox stopped listening");
+                self.inbox.stopped();
+            }
+            Event::InboxReceived {
+                received,
+                history_problem,
+            } => {
+                if let Some(problem) = history_problem {
+                    shared.notify(
+                        Level::Warning,
+                        format!("inbound request not in the history: {problem}"),
+                    );
+                }
+                shared.notify(Level::Info, format!("inbox: {}", received.summary_text()));
+                self.inbox.receive(*received);
+                self.history.invalidate();
+            }
+            Event::InboxAnswerSet(result) => match result {
+                Ok(label) => shared.notify(Level::Ok, format!("inbox answer set: {label}")),
+                Err(e) => shared.notify(Level::Error, format!("inbox answer not set: {e}")),
+            },
+            Event::TestNotificationSent(result) => self.composer.notification_sent(result),
             Event::Sent { generation, report } => {
                 self.composer.accept(generation, *report);
                 self.history.invalidate();

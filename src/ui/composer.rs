@@ -53,6 +53,10 @@ pub struct ComposerPanel {
     save_path: String,
     /// Narrows the service list ("va pay", "25", "qr").
     pub service_filter: String,
+    /// "Send a test notification": where to, the body, and what came back.
+    pub notification_url: String,
+    pub notification_body: String,
+    notification_result: Option<Result<String, String>>,
 }
 
 impl ComposerPanel {
@@ -112,6 +116,55 @@ impl ComposerPanel {
 
     pub fn token_fetched(&mut self, result: Result<String, String>) {
         self.token_note = Some(result);
+    }
+
+    /// The inbox's URL, unless the user typed another one.
+    pub fn notification_url_default(&mut self, url: &str) {
+        if self.notification_url.trim().is_empty() {
+            self.notification_url = url.to_string();
+        }
+    }
+
+    pub fn notification_sent(&mut self, result: Result<String, String>) {
+        self.notification_result = Some(result);
+    }
+
+    /// Send a VA payment notification signed as NICEPAY signs it (`X-CLIENT-KEY|X-TIMESTAMP`
+    /// with a private key) to any URL: the developer's own merchant server, or the inbox.
+    fn test_notification(&mut self, ui: &mut Ui, shared: &mut Shared) {
+        ui.label(RichText::new("Send a test notification (signed as a provider would)").strong());
+        ui.scope(|ui| {
+            ui.label(RichText::new("A VA payment notification signed with the active profile's private key over X-CLIENT-KEY|X-TIMESTAMP. The receiver verifies it with the matching public key.").weak());
+            Grid::new("test_notification").num_columns(2).show(ui, |ui| {
+                widgets::text_row(ui, "Notification URL", &mut self.notification_url);
+            });
+            if self.notification_body.trim().is_empty() {
+                let psid = shared.book.active_profile().map(|p| p.partner_service_id.clone()).filter(|s| !s.is_empty()).unwrap_or_else(|| "   12345".into());
+                self.notification_body = crate::net::inbox::sample_va_payment_notification(&psid, &timestamp::new_external_id(12));
+            }
+            widgets::multiline(ui, "Notification body", &mut self.notification_body, 6);
+            if ui.button("Send notification").clicked() {
+                match shared.book.active_profile().cloned() {
+                    Some(profile) => {
+                        self.notification_result = None;
+                        shared.send(Command::SendTestNotification {
+                            url: self.notification_url.trim().to_string(),
+                            client_id: profile.client_id.clone(),
+                            private_key_pem: shared.book.secrets_of(&profile.id).private_key_pem,
+                            body: self.notification_body.clone(),
+                        });
+                    }
+                    None => shared.notify(Level::Error, "no active profile"),
+                }
+            }
+            match &self.notification_result {
+                Some(Ok(text)) => {
+                    ui.label(RichText::new(text).color(widgets::OK));
+                }
+                Some(Err(e)) => widgets::error_text(ui, e),
+                None => {}
+            }
+        });
     }
 
     pub fn is_sending(&self) -> bool {
@@ -207,6 +260,9 @@ impl ComposerPanel {
                 ui.add_space(8.0);
                 ui.separator();
                 self.response_view(ui, shared);
+                ui.add_space(12.0);
+                ui.separator();
+                self.test_notification(ui, shared);
             });
     }
 

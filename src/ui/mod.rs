@@ -3,6 +3,7 @@ pub mod app;
 pub mod composer;
 pub mod credentials;
 pub mod history;
+pub mod inbox;
 pub mod widgets;
 pub mod workbench;
 

@@ -16,6 +16,7 @@ use crate::store::paths::AppPaths;
 use crate::store::profiles::{self, Loaded, ProfileBook};
 
 pub mod history;
+pub mod inbox;
 pub mod send;
 pub mod setup;
 
@@ -135,13 +136,32 @@ pub enum Command {
         format: history::ExportFormat,
         to: FileChoice,
     },
+    /// Listen for what providers send back.
+    StartInbox {
+        port: u16,
+        all_interfaces: bool,
+        keys: inbox::InboxKeys,
+    },
+    StopInbox,
+    SetInboxAnswer {
+        path: String,
+        rule: crate::net::inbox::AnswerRule,
+    },
+    /// Send a notification signed as a provider would (NICEPAY rule) to any URL.
+    SendTestNotification {
+        url: String,
+        client_id: String,
+        private_key_pem: String,
+        body: String,
+    },
     /// (Re)start the embedded sandbox with a profile's credentials registered.
     StartSandbox {
         profile_id: String,
         client_id: String,
         client_secret: String,
         private_key_pem: String,
-        notify_url: Option<String>,
+        /// Send notifications to the window's inbox (started first if needed).
+        inbox_keys: Option<inbox::InboxKeys>,
     },
     /// Ask the profile's signature utility for its signature (workbench cross-check).
     CrossCheck {
@@ -194,6 +214,8 @@ pub enum Event {
         profile_id: String,
         base_url: String,
         notification_public_pem: String,
+        /// The inbox it notifies (listening now).
+        inbox_url: Option<String>,
     },
     SandboxFailed(String),
     Sent {
@@ -212,6 +234,17 @@ pub enum Event {
         version: u64,
         indices: Vec<usize>,
     },
+    InboxStarted {
+        base_url: String,
+        warning: Option<String>,
+    },
+    InboxStopped,
+    InboxReceived {
+        received: Box<crate::net::inbox::Received>,
+        history_problem: Option<String>,
+    },
+    InboxAnswerSet(Result<String, String>),
+    TestNotificationSent(Result<String, String>),
     Fingerprint {
         hash: u64,
         text: String,
@@ -243,6 +276,7 @@ pub struct WorkerState {
     sandbox: tokio::sync::Mutex<Option<SandboxHandle>>,
     tokens: crate::net::client::TokenCache,
     pub history: history::SharedHistory,
+    inbox: tokio::sync::Mutex<Option<crate::net::inbox::InboxHandle>>,
 }
 
 /// What the worker needs from its surroundings.
@@ -264,7 +298,7 @@ pub fn start(runtime: &tokio::runtime::Handle, context: WorkerContext) -> Worker
             let events = event_tx.clone();
             // Each command in its own task: a slow one never holds up the others.
             tokio::spawn(async move {
-                let event = handle(command, &context).await;
+                let event = handle(command, &context, &events).await;
                 if events.send(event).await.is_ok() {
                     (context.repaint)();
                 }
@@ -286,7 +320,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| format!("background task failed: {e}"))
 }
 
-async fn handle(command: Command, context: &WorkerContext) -> Event {
+async fn handle(command: Command, context: &WorkerContext, events: &mpsc::Sender<Event>) -> Event {
     let paths = context.paths.clone();
     let result = match command {
         Command::LoadProfiles => {
@@ -402,16 +436,49 @@ async fn handle(command: Command, context: &WorkerContext) -> Event {
             client_id,
             client_secret,
             private_key_pem,
-            notify_url,
+            inbox_keys,
         } => Ok(start_sandbox(
             context,
-            profile_id,
-            client_id,
-            client_secret,
-            private_key_pem,
-            notify_url,
+            events,
+            SandboxRequest {
+                profile_id,
+                client_id,
+                client_secret,
+                private_key_pem,
+                inbox_keys,
+            },
         )
         .await),
+        Command::StartInbox {
+            port,
+            all_interfaces,
+            keys,
+        } => Ok(
+            match inbox::start(context, events, port, all_interfaces, keys).await {
+                Ok((base_url, warning)) => Event::InboxStarted { base_url, warning },
+                Err(e) => Event::Failed(format!("the inbox did not start: {e}")),
+            },
+        ),
+        Command::StopInbox => {
+            inbox::stop(context).await;
+            Ok(Event::InboxStopped)
+        }
+        Command::SetInboxAnswer { path, rule } => {
+            let label = format!("{path}: {}", rule.label());
+            Ok(Event::InboxAnswerSet(
+                inbox::set_answer(context, &path, rule)
+                    .await
+                    .map(|()| label),
+            ))
+        }
+        Command::SendTestNotification {
+            url,
+            client_id,
+            private_key_pem,
+            body,
+        } => Ok(Event::TestNotificationSent(
+            send_test_notification(url, client_id, private_key_pem, body).await,
+        )),
         Command::CrossCheck {
             generation,
             request,
@@ -709,18 +776,27 @@ fn describe_key(pem: &str) -> String {
     }
 }
 
-/// Start the embedded sandbox for a profile (stopping one already running). Its own
-/// notification key is fresh each time; the profile gets the public half.
-async fn start_sandbox(
-    context: &WorkerContext,
+/// What the embedded sandbox is started with.
+struct SandboxRequest {
     profile_id: String,
     client_id: String,
     client_secret: String,
     private_key_pem: String,
-    notify_url: Option<String>,
+    inbox_keys: Option<inbox::InboxKeys>,
+}
+
+/// Start the embedded sandbox for a profile (stopping one already running). Its own
+/// notification key is fresh each time; the profile gets the public half. With
+/// `inbox_keys`, the window's inbox is started first and the sandbox notifies it, so a VA
+/// payment made in the composer comes back as a verified notification.
+async fn start_sandbox(
+    context: &WorkerContext,
+    events: &mpsc::Sender<Event>,
+    request: SandboxRequest,
 ) -> Event {
+    let pem = request.private_key_pem.clone();
     let keys = blocking(move || {
-        let partner = keys::parse_private_key(private_key_pem.as_bytes(), None)
+        let partner = keys::parse_private_key(pem.as_bytes(), None)
             .map_err(|e| format!("the profile's private key: {e}"))?;
         let notification = keys::generate_private_key(2048).map_err(|e| e.to_string())?;
         Ok::<_, String>((partner.key.to_public_key(), notification))
@@ -731,29 +807,78 @@ async fn start_sandbox(
         Ok(keys) => keys,
         Err(e) => return Event::SandboxFailed(e),
     };
+    let inbox_url = match &request.inbox_keys {
+        Some(keys) => match inbox::base_url(context).await {
+            Some(url) => Some(url),
+            None => match inbox::start(context, events, 0, false, keys.clone()).await {
+                Ok((url, _)) => Some(url),
+                Err(e) => return Event::SandboxFailed(format!("its inbox did not start: {e}")),
+            },
+        },
+        None => None,
+    };
     let mut config = SandboxConfig::new(
-        client_id,
-        zeroize::Zeroizing::new(client_secret),
+        request.client_id.clone(),
+        zeroize::Zeroizing::new(request.client_secret.clone()),
         partner_public,
         notification_key,
     );
-    config.notify_url = notify_url;
+    config.notify_url = inbox_url.clone();
     let mut running = context.state.sandbox.lock().await;
     if let Some(old) = running.take() {
         old.stop().await;
     }
     match sandbox::start(config).await {
         Ok(handle) => {
+            let notification_public_pem = handle.notification_public_key_pem().to_string();
+            if let Some(mut keys) = request.inbox_keys {
+                // The inbox checks the sandbox's notifications with the key it just made.
+                keys.counterparty_public_pem = notification_public_pem.clone();
+                inbox::set_keys(context, &keys).await;
+            }
             let event = Event::SandboxStarted {
-                profile_id,
+                profile_id: request.profile_id,
                 base_url: handle.base_url().to_string(),
-                notification_public_pem: handle.notification_public_key_pem().to_string(),
+                notification_public_pem,
+                inbox_url,
             };
             *running = Some(handle);
             event
         }
         Err(e) => Event::SandboxFailed(e.to_string()),
     }
+}
+
+/// A NICEPAY-style VA payment notification signed with `private_key_pem`, to `url`.
+async fn send_test_notification(
+    url: String,
+    client_id: String,
+    private_key_pem: String,
+    body: String,
+) -> Result<String, String> {
+    let key =
+        blocking(move || keys::parse_private_key(private_key_pem.as_bytes(), None).map(|l| l.key))
+            .await?
+            .map_err(|e| format!("the signing key: {e}"))?;
+    let notification = crate::net::inbox::TestNotification {
+        url,
+        client_id,
+        private_key: key,
+        body,
+        timestamp: None,
+        timeout: std::time::Duration::from_secs(10),
+    };
+    crate::net::inbox::send_test_notification(&notification)
+        .await
+        .map(|outcome| {
+            format!(
+                "{} answered HTTP {}: {}",
+                outcome.url,
+                outcome.status,
+                outcome.body.chars().take(300).collect::<String>()
+            )
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// Diagnose with whatever key the workbench holds: a client secret, or the public half

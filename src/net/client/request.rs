@@ -167,7 +167,7 @@ pub enum BuildError {
     )]
     MissingClientSecret { needed_for: &'static str },
     #[error(
-        "the profile has no private key, which {needed_for} needs (Credentials → load or generate a key, or profile add --private-key)"
+        "the profile has no private key, which {needed_for} needs (Credentials: load or generate a key, or profile add --private-key)"
     )]
     MissingPrivateKey { needed_for: &'static str },
     #[error("the profile's private key cannot be used: {0}")]

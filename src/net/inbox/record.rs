@@ -112,7 +112,7 @@ impl Received {
         // The time of day is enough on a terminal; the date is in the history.
         let clock = self.time.get(11..23).unwrap_or(&self.time);
         format!(
-            "{clock} {} {} → {} · {signature}{skew} · {}",
+            "{clock} {} {} answered {} · {signature}{skew} · {}",
             self.method,
             self.target(),
             self.answered_status,
@@ -295,7 +295,7 @@ mod tests {
         }
         assert!(
             r.summary_text()
-                .starts_with("07:15:00.123 POST /api/v1.0/access-token/b2b → 200")
+                .starts_with("07:15:00.123 POST /api/v1.0/access-token/b2b answered 200")
         );
     }
 }

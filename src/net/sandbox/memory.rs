@@ -89,7 +89,10 @@ pub(crate) enum TokenState {
 /// Issued access tokens and when they expire. Expired tokens are kept a while so that the
 /// answer can say "expired" rather than "unknown"; when full, the oldest go first.
 pub(crate) struct TokenBook {
-    expiries: HashMap<String, Instant>,
+    /// Expiry and issue order: tokens issued in the same instant expire together, and the
+    /// order breaks the tie so that the oldest really is forgotten first.
+    expiries: HashMap<String, (Instant, u64)>,
+    issued: u64,
     ttl: Duration,
     capacity: usize,
 }
@@ -98,6 +101,7 @@ impl TokenBook {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         TokenBook {
             expiries: HashMap::new(),
+            issued: 0,
             ttl,
             capacity: capacity.max(1),
         }
@@ -111,14 +115,16 @@ impl TokenBook {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        self.expiries.insert(token.clone(), now + self.ttl);
+        self.issued += 1;
+        self.expiries
+            .insert(token.clone(), (now + self.ttl, self.issued));
         token
     }
 
     pub fn check(&self, token: &str, now: Instant) -> TokenState {
         match self.expiries.get(token) {
-            Some(&expiry) if now < expiry => TokenState::Valid,
-            Some(&expiry) => TokenState::Expired {
+            Some(&(expiry, _)) if now < expiry => TokenState::Valid,
+            Some(&(expiry, _)) => TokenState::Expired {
                 ago: now.saturating_duration_since(expiry),
             },
             None => TokenState::Unknown,
@@ -129,12 +135,12 @@ impl TokenBook {
     fn forget_old(&mut self, now: Instant) {
         let ttl = self.ttl;
         self.expiries
-            .retain(|_, expiry| now.saturating_duration_since(*expiry) < ttl);
+            .retain(|_, (expiry, _)| now.saturating_duration_since(*expiry) < ttl);
         while self.expiries.len() >= self.capacity {
             let oldest = self
                 .expiries
                 .iter()
-                .min_by_key(|(_, expiry)| **expiry)
+                .min_by_key(|(_, order)| **order)
                 .map(|(token, _)| token.clone());
             match oldest {
                 Some(token) => {

@@ -1,0 +1,161 @@
+//! The window's inbox listener: started with the embedded sandbox (so a VA payment made in
+//! the composer comes back as a verified notification), or on demand on a chosen port.
+//! Each request it receives is forwarded to the UI and recorded in the history, redacted.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc};
+use zeroize::Zeroizing;
+
+use super::{Event, WorkerContext, history};
+use crate::net::inbox::{
+    self, AnswerRule, InboxConfig, InboxHandle, Received, VerificationKeys, VerificationMode,
+};
+use crate::snap::keys;
+use crate::store::history::Redactor;
+
+/// What the inbox checks signatures with, as the profile holds it.
+#[derive(Clone, Default)]
+pub struct InboxKeys {
+    pub counterparty_public_pem: String,
+    pub client_secret: String,
+    pub client_id: String,
+    pub profile_name: String,
+}
+
+impl std::fmt::Debug for InboxKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboxKeys")
+            .field("client_id", &self.client_id)
+            .field("profile_name", &self.profile_name)
+            .finish_non_exhaustive()
+    }
+}
+
+fn verification(keys: &InboxKeys) -> VerificationKeys {
+    VerificationKeys {
+        counterparty_public_key: keys::parse_public_key(keys.counterparty_public_pem.as_bytes())
+            .ok()
+            .map(|l| l.key),
+        client_secret: Some(keys.client_secret.clone())
+            .filter(|s| !s.is_empty())
+            .map(Zeroizing::new),
+        expected_client_id: Some(keys.client_id.clone()).filter(|s| !s.is_empty()),
+    }
+}
+
+/// Start the listener (stopping one already running) and forward what it receives.
+pub async fn start(
+    context: &WorkerContext,
+    events: &mpsc::Sender<Event>,
+    port: u16,
+    all_interfaces: bool,
+    keys: InboxKeys,
+) -> Result<(String, Option<String>), String> {
+    let config = InboxConfig {
+        bind: if all_interfaces {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        },
+        port,
+        verification: verification(&keys),
+        mode: VerificationMode::Auto,
+        ..InboxConfig::default()
+    };
+    let mut slot = context.state.inbox.lock().await;
+    if let Some(old) = slot.take() {
+        old.stop().await;
+    }
+    let handle = inbox::start(config).await.map_err(|e| e.to_string())?;
+    let base_url = handle.base_url();
+    let warning = handle.warning().map(str::to_string);
+    forward(
+        context,
+        events.clone(),
+        handle.subscribe(),
+        base_url.clone(),
+        keys,
+    );
+    *slot = Some(handle);
+    Ok((base_url, warning))
+}
+
+/// Check signatures with other keys from now on (the sandbox got a new notification key).
+pub async fn set_keys(context: &WorkerContext, keys: &InboxKeys) {
+    if let Some(handle) = context.state.inbox.lock().await.as_ref() {
+        handle.set_verification(verification(keys), VerificationMode::Auto);
+    }
+}
+
+pub async fn stop(context: &WorkerContext) {
+    if let Some(handle) = context.state.inbox.lock().await.take() {
+        handle.stop().await;
+    }
+}
+
+pub async fn set_answer(
+    context: &WorkerContext,
+    path: &str,
+    rule: AnswerRule,
+) -> Result<(), String> {
+    match context.state.inbox.lock().await.as_ref() {
+        Some(handle) => handle.set_answer(path, rule).map_err(|e| e.to_string()),
+        None => Err("the inbox is not listening".to_string()),
+    }
+}
+
+pub async fn base_url(context: &WorkerContext) -> Option<String> {
+    context
+        .state
+        .inbox
+        .lock()
+        .await
+        .as_ref()
+        .map(InboxHandle::base_url)
+}
+
+/// Each received request: to the UI (bounded channel; the UI keeps its own bounded list)
+/// and to the history, redacted with the profile's secrets.
+fn forward(
+    context: &WorkerContext,
+    events: mpsc::Sender<Event>,
+    mut received: broadcast::Receiver<Received>,
+    base_url: String,
+    keys: InboxKeys,
+) {
+    let shared_history = context.state.history.clone();
+    let repaint = context.repaint.clone();
+    let redactor = Arc::new(Redactor::new().secret(&keys.client_secret));
+    tokio::spawn(async move {
+        loop {
+            let item = match received.recv().await {
+                Ok(item) => item,
+                // The UI fell behind by more than the channel holds: skip ahead.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => break,
+            };
+            let exchange = item.to_exchange(&base_url, &keys.profile_name, &redactor);
+            let history = shared_history.clone();
+            let recorded =
+                tokio::task::spawn_blocking(move || history::append(&history, exchange)).await;
+            let history_problem = match recorded {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e),
+                Err(e) => Some(e.to_string()),
+            };
+            if events
+                .send(Event::InboxReceived {
+                    received: Box::new(item),
+                    history_problem,
+                })
+                .await
+                .is_err()
+            {
+                break;
+            }
+            repaint();
+        }
+    });
+}
