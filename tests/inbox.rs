@@ -1163,7 +1163,10 @@ fn the_cli_takes_the_key_from_a_running_sandbox_prints_text_and_stops_on_sigterm
         assert_eq!(sent.status, 200, "{}", sent.body);
     });
     let line = next_line(&stdout, "request line");
-    assert!(line.contains(&format!("POST {PAYMENT} → 200")), "{line}");
+    assert!(
+        line.contains(&format!("POST {PAYMENT} answered 200")),
+        "{line}"
+    );
     assert!(line.contains("signature VALID (notification)"), "{line}");
 
     let pid = child.0.id().to_string();

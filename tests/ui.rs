@@ -542,12 +542,13 @@ fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
     let body = window.output("Response body");
     assert!(body.contains("\"paymentFlagStatus\": \"00\""), "{body}");
 
-    // History: both exchanges, newest first; open the payment in the composer.
+    // History: the token request, the payment and the sandbox's notification to the
+    // inbox; open the payment in the composer.
     window.click("History");
-    window.wait_for_label("2 of 2 exchanges");
+    window.wait_for_label("3 of 3 exchanges");
     window
         .harness
-        .get_by_label_contains("25 VA Payment")
+        .get_by_label_contains("out  POST   25 VA Payment")
         .click();
     window.harness.step();
     window.click("Open in composer");
