@@ -256,8 +256,6 @@ impl ComposerPanel {
             .show(ui, |ui| {
                 self.request_editor(ui, shared);
                 ui.add_space(8.0);
-                self.action_row(ui, shared);
-                ui.add_space(8.0);
                 ui.separator();
                 self.response_view(ui, shared);
                 ui.add_space(12.0);
@@ -352,6 +350,8 @@ impl ComposerPanel {
                 widgets::text_row(ui, "Method", &mut self.method);
                 widgets::text_row(ui, "Path", &mut self.path);
             });
+        // Send sits by the URL, as in every HTTP tool: in view whatever the body's length.
+        self.action_row(ui, shared);
         ui.add_space(6.0);
         ui.label(RichText::new("Headers").strong());
         Grid::new("composer_headers")
@@ -362,15 +362,15 @@ impl ComposerPanel {
                     ui.label(&row.name);
                     ui.checkbox(&mut row.auto, "auto")
                         .on_hover_text(format!("{}: filled and signed automatically", row.name));
-                    ui.add_enabled_ui(!row.auto && !row.omit, |ui| {
-                        let hint = if row.auto { "automatic" } else { "your value" };
-                        ui.add(
-                            TextEdit::singleline(&mut row.value)
-                                .hint_text(hint)
-                                .desired_width(360.0),
-                        )
-                        .on_hover_text(format!("{} value", row.name));
-                    });
+                    let hint = if row.auto { "automatic" } else { "your value" };
+                    ui.add_enabled(
+                        !row.auto && !row.omit,
+                        TextEdit::singleline(&mut row.value)
+                            .hint_text(hint)
+                            .min_size(egui::vec2(360.0, 0.0))
+                            .desired_width(360.0),
+                    )
+                    .on_hover_text(format!("{} value", row.name));
                     ui.checkbox(&mut row.omit, "leave out")
                         .on_hover_text(format!("Do not send {}", row.name));
                     ui.end_row();
