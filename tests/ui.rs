@@ -79,6 +79,21 @@ impl Window {
         self.harness.step();
     }
 
+    /// Select everything in a field and type over it, as a person would.
+    fn replace_text(&mut self, label: &str, text: &str) {
+        self.harness.get_by_label(label).focus();
+        self.harness.step();
+        self.harness
+            .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        if text.is_empty() {
+            self.harness.key_press(egui::Key::Backspace);
+        } else {
+            self.harness.get_by_label(label).type_text(text);
+        }
+        self.harness.step();
+        self.harness.step();
+    }
+
     fn output(&mut self, label: &str) -> String {
         self.harness
             .get_by_role_and_label(Role::MultilineTextInput, label)
@@ -200,16 +215,7 @@ fn workbench_signs_as_you_type_and_verifies() {
     window.type_into("Signature to verify", &signature);
     window.wait_for_label("Signature valid");
     // Replace it (select all, type) with a well-formed but wrong signature.
-    window.harness.get_by_label("Signature to verify").focus();
-    window.harness.step();
-    window
-        .harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    window.harness.step();
-    window
-        .harness
-        .get_by_label("Signature to verify")
-        .type_text(&format!("{}==", "A".repeat(86)));
+    window.replace_text("Signature to verify", &format!("{}==", "A".repeat(86)));
     window.wait_for_label("Signature invalid");
 }
 
@@ -309,16 +315,7 @@ fn keys_load_from_a_typed_path_save_encrypted_and_export_public() {
 
     // Save it encrypted with a passphrase, to a typed path.
     let saved = out.path().join("saved.pem");
-    window.harness.get_by_label("Key file path").focus();
-    window.harness.step();
-    window
-        .harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    window
-        .harness
-        .get_by_label("Key file path")
-        .type_text(&saved.display().to_string());
-    window.harness.step();
+    window.replace_text("Key file path", &saved.display().to_string());
     window.type_into("Passphrase", "test-passphrase");
     window.click("Save to path");
     window.wait_for_label("(PKCS#8, encrypted, mode 0600)");
@@ -326,13 +323,7 @@ fn keys_load_from_a_typed_path_save_encrypted_and_export_public() {
     assert!(pem.contains("BEGIN ENCRYPTED PRIVATE KEY"));
 
     // Loading it back without the passphrase asks for it; with it, it loads.
-    window.harness.get_by_label("Passphrase").focus();
-    window.harness.step();
-    window
-        .harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    window.harness.key_press(egui::Key::Backspace);
-    window.harness.step();
+    window.replace_text("Passphrase", "");
     window.click("Load from path");
     window.wait_for_label("is encrypted: enter its passphrase");
     window.type_into("Passphrase", "test-passphrase");
@@ -341,32 +332,17 @@ fn keys_load_from_a_typed_path_save_encrypted_and_export_public() {
 
     // Export the public half for a provider portal.
     let public = out.path().join("public.pem");
-    window.harness.get_by_label("Key file path").focus();
-    window.harness.step();
-    window
-        .harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    window
-        .harness
-        .get_by_label("Key file path")
-        .type_text(&public.display().to_string());
-    window.harness.step();
+    window.replace_text("Key file path", &public.display().to_string());
     window.click("Export public key to path");
     window.wait_for_label("public key exported to");
     let exported = std::fs::read_to_string(&public).expect("public key");
     assert!(exported.contains("BEGIN PUBLIC KEY"));
 
     // A wrong thing in the path field says what is wrong, and keeps the key.
-    window.harness.get_by_label("Key file path").focus();
-    window.harness.step();
-    window
-        .harness
-        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    window
-        .harness
-        .get_by_label("Key file path")
-        .type_text(&vector_key("partner_public.pem").display().to_string());
-    window.harness.step();
+    window.replace_text(
+        "Key file path",
+        &vector_key("partner_public.pem").display().to_string(),
+    );
     window.click("Load from path");
     window.wait_for_label("a private key is needed");
     window.wait_for_label("SHA256:S5tX3lMettdUGIciUaJXYn4lG3NTYUWctNblgYyw13I");

@@ -94,6 +94,7 @@ impl HistoryPanel {
                     ui.add(
                         TextEdit::singleline(&mut self.from)
                             .hint_text("2024-12-01")
+                            .min_size(egui::vec2(100.0, 0.0))
                             .desired_width(100.0),
                     )
                     .labelled_by(l.id);
@@ -101,6 +102,7 @@ impl HistoryPanel {
                     ui.add(
                         TextEdit::singleline(&mut self.to)
                             .hint_text("2024-12-31")
+                            .min_size(egui::vec2(100.0, 0.0))
                             .desired_width(100.0),
                     )
                     .labelled_by(l.id);

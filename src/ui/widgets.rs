@@ -96,6 +96,11 @@ pub fn warning_text(ui: &mut Ui, text: &str) {
 /// A label and a single-line field side by side in a grid row, without ending the row.
 pub fn text_row_inline(ui: &mut Ui, label: &str, value: &mut String, width: f32) -> Response {
     let label = ui.label(label);
-    ui.add(TextEdit::singleline(value).desired_width(width))
-        .labelled_by(label.id)
+    // Grids size cells from the previous frame; a minimum keeps the first frame right.
+    ui.add(
+        TextEdit::singleline(value)
+            .min_size(egui::vec2(width, 0.0))
+            .desired_width(width),
+    )
+    .labelled_by(label.id)
 }
