@@ -5,14 +5,19 @@ fn main() -> eframe::Result {
     eframe::run_native(
         "hello",
         eframe::NativeOptions::default(),
-        Box::new(|_| Ok(Box::new(Hello))),
+        Box::new(|_| Ok(Box::new(Hello(false)))),
     )
 }
 
-struct Hello;
+/// Whether the first frame was traced.
+struct Hello(bool);
 
 impl eframe::App for Hello {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        if !self.0 {
+            self.0 = true;
+            snap_console::ui::app::trace_first_frame();
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading("Hello");
         });

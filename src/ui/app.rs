@@ -229,7 +229,9 @@ impl SnapApp {
 
     /// The whole window, drawn into `ui` (eframe's root ui, or egui_kittest's).
     pub fn show(&mut self, ui: &mut Ui) {
-        let _ = self.context.set(ui.ctx().clone());
+        if self.context.set(ui.ctx().clone()).is_ok() {
+            trace_first_frame();
+        }
         self.shared.now = ui.input(|i| i.time);
         self.drain_events();
         self.save_when_quiet(ui.ctx());
@@ -551,6 +553,17 @@ impl eframe::App for SnapApp {
         egui::Frame::central_panel(ui.style())
             .fill(ui.visuals().panel_fill)
             .show(ui, |ui| self.show(ui));
+    }
+}
+
+/// With `SNAP_CONSOLE_TRACE_FIRST_FRAME` set, print the wall-clock time of the first UI
+/// pass to stderr (`scripts/measure_window.sh` measures launch → first frame with it).
+pub fn trace_first_frame() {
+    if std::env::var_os("SNAP_CONSOLE_TRACE_FIRST_FRAME").is_some() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        eprintln!("first-frame {}.{:09}", now.as_secs(), now.subsec_nanos());
     }
 }
 
