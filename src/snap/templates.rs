@@ -73,7 +73,9 @@ fn fill(value: Value, values: &TemplateValues) -> Value {
     match value {
         Value::String(text) => Value::String(fill_text(&text, values)),
         Value::Array(items) => Value::Array(items.into_iter().map(|v| fill(v, values)).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, fill(v, values))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, fill(v, values))).collect())
+        }
         other => other,
     }
 }
@@ -122,7 +124,10 @@ mod tests {
             let body = body_for(id, &values).unwrap_or_default();
             if !body.is_empty() {
                 assert!(serde_json::from_str::<Value>(&body).is_ok(), "{id}");
-                assert!(!body.contains("${partnerServiceId}"), "{id} left a placeholder");
+                assert!(
+                    !body.contains("${partnerServiceId}"),
+                    "{id} left a placeholder"
+                );
             }
         }
     }
@@ -135,11 +140,23 @@ mod tests {
             ..TemplateValues::default()
         };
         let body = body_for("snap-25", &values).unwrap_or_default();
-        assert!(body.contains("\"virtualAccountNo\": \"   123450001\""), "{body}");
+        assert!(
+            body.contains("\"virtualAccountNo\": \"   123450001\""),
+            "{body}"
+        );
         let first_key = body.lines().nth(1).unwrap_or_default();
-        assert!(first_key.contains("partnerServiceId"), "key order kept: {first_key}");
-        assert_eq!(body_for("aspi-signature-auth", &values).as_deref(), Some(""));
+        assert!(
+            first_key.contains("partnerServiceId"),
+            "key order kept: {first_key}"
+        );
+        assert_eq!(
+            body_for("aspi-signature-auth", &values).as_deref(),
+            Some("")
+        );
         assert_eq!(body_for("snap-99", &values), None);
-        assert_eq!(fill_text("${nope} ${clientId", &values), "${nope} ${clientId");
+        assert_eq!(
+            fill_text("${nope} ${clientId", &values),
+            "${nope} ${clientId"
+        );
     }
 }
