@@ -144,22 +144,21 @@ impl HistoryPanel {
             entries.len()
         ));
         ui.separator();
-        let rows: Vec<usize> = self
-            .rows
-            .iter()
-            .copied()
-            .filter(|&i| i < entries.len())
-            .collect();
+        // Only the visible rows are touched each frame (a search result may hold 100,000).
+        let rows = std::mem::take(&mut self.rows);
         ScrollArea::vertical()
             .id_salt("history_rows")
             .max_height(ui.available_height() * 0.45)
             .auto_shrink([false, true])
             .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
                 for &index in &rows[range] {
-                    let entry = &entries[index];
-                    self.row(ui, entry);
+                    // Indices of an older version may point past a trimmed store.
+                    if let Some(entry) = entries.get(index) {
+                        self.row(ui, entry);
+                    }
                 }
             });
+        self.rows = rows;
         ui.separator();
         let selected = self
             .selected
