@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 
-use super::inputs::{self, CliError, ClientSecretArgs};
+use super::inputs::{self, CliError, ClientSecretArgs, SignedValuesArgs};
 use super::signing::{Output, print_json};
 use crate::snap::diagnose::{self, Diagnosis};
-use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{SignatureEncoding, SignatureInput, SignatureKind, VerifyingSecret};
 
 #[derive(Args, Debug, Clone)]
@@ -20,31 +19,8 @@ pub struct DiagnoseArgs {
     /// symmetric, b2b, b2b2c, transaction or notification.
     #[arg(long)]
     pub kind: String,
-    /// X-CLIENT-KEY (token and notification kinds).
-    #[arg(long, default_value = "")]
-    pub client_id: String,
-    /// X-TIMESTAMP exactly as it was sent (a signature is over a past timestamp).
-    #[arg(long)]
-    pub timestamp: String,
-    /// HTTP method (transactional kinds).
-    #[arg(long, default_value = "")]
-    pub method: String,
-    /// Relative path with its query, as sent (transactional kinds).
-    #[arg(long, default_value = "")]
-    pub path: String,
-    /// A path prefix that is sent but not signed (NICEPAY: /nicepay).
-    #[arg(long, value_name = "PREFIX", default_value = "")]
-    pub unsigned_prefix: String,
-    /// The B2B access token (symmetric kind).
-    #[arg(long, default_value = "")]
-    pub token: String,
-    /// The request body; `-` reads standard input; absent means no body.
-    #[arg(long, value_name = "FILE|-")]
-    pub body_file: Option<PathBuf>,
-    /// The minify mode you used (the standard the variants are measured against).
-    #[arg(long, default_value = "lexical", value_name = "MODE",
-          value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
-    pub minify: String,
+    #[command(flatten)]
+    pub values: SignedValuesArgs,
     /// The signer's RSA public key (RSA kinds); its private key file works too.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret_env", "client_secret_file"])]
     pub public_key: Option<PathBuf>,
@@ -90,27 +66,7 @@ pub fn diagnose(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
         .kind
         .parse()
         .map_err(|e: String| CliError::input("--kind", e))?;
-    if kind.covers_request() && (args.method.trim().is_empty() || args.path.trim().is_empty()) {
-        return Err(CliError::input(
-            "--method/--path",
-            format!("a {kind} signature covers the method and path: give --method and --path"),
-        ));
-    }
-    let minify: MinifyMode = args
-        .minify
-        .parse()
-        .map_err(|e: String| CliError::input("--minify", e))?;
-    let input = SignatureInput {
-        kind,
-        client_id: args.client_id.clone(),
-        timestamp: args.timestamp.clone(),
-        method: args.method.clone(),
-        path: args.path.clone(),
-        unsigned_path_prefix: args.unsigned_prefix.clone(),
-        access_token: args.token.clone(),
-        body: inputs::read_body(args.body_file.as_deref())?,
-        minify,
-    };
+    let input = args.values.to_input(kind)?;
     let diagnosis = if kind == SignatureKind::Symmetric {
         let secret = args.secret.load()?;
         run_engine(

@@ -8,6 +8,8 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use crate::snap::keys::{self, LoadedPrivateKey, LoadedPublicKey};
+use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{SignatureInput, SignatureKind};
 use crate::store::files::{self, FileError};
 
 /// Bodies and keys larger than this are refused (a SNAP body is kilobytes).
@@ -146,4 +148,63 @@ pub fn load_public_key(path: &Path) -> Result<LoadedPublicKey, CliError> {
     let bytes = files::read_capped(path, 1024 * 1024)?;
     keys::parse_public_key(&bytes)
         .map_err(|e| CliError::input("--public-key", format!("{}: {e}", path.display())))
+}
+
+/// What a signature someone else made was computed over: the flags `verify` and
+/// `diagnose` share (a signature is checked against the exact values that were sent).
+#[derive(Args, Debug, Clone)]
+pub struct SignedValuesArgs {
+    /// X-CLIENT-KEY (token and notification kinds).
+    #[arg(long, default_value = "")]
+    pub client_id: String,
+    /// X-TIMESTAMP exactly as it was sent (required: a signature is over a past timestamp).
+    #[arg(long)]
+    pub timestamp: String,
+    /// HTTP method (transactional kinds).
+    #[arg(long, default_value = "")]
+    pub method: String,
+    /// Relative path with its query, as sent (transactional kinds).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// A path prefix that is sent but not signed (NICEPAY: /nicepay).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub unsigned_prefix: String,
+    /// The B2B access token (symmetric kind).
+    #[arg(long, default_value = "")]
+    pub token: String,
+    /// The request body; `-` reads standard input; absent means no body.
+    #[arg(long, value_name = "FILE|-")]
+    pub body_file: Option<PathBuf>,
+    /// How the body was minified before hashing.
+    #[arg(long, default_value = "lexical", value_name = "MODE",
+          value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
+    pub minify: String,
+}
+
+impl SignedValuesArgs {
+    /// The signature input for `kind`, reading the body; the transactional kinds need a
+    /// method and a path.
+    pub fn to_input(&self, kind: SignatureKind) -> Result<SignatureInput, CliError> {
+        if kind.covers_request() && (self.method.trim().is_empty() || self.path.trim().is_empty()) {
+            return Err(CliError::input(
+                "--method/--path",
+                format!("a {kind} signature covers the method and path: give --method and --path"),
+            ));
+        }
+        let minify: MinifyMode = self
+            .minify
+            .parse()
+            .map_err(|e: String| CliError::input("--minify", e))?;
+        Ok(SignatureInput {
+            kind,
+            client_id: self.client_id.clone(),
+            timestamp: self.timestamp.clone(),
+            method: self.method.clone(),
+            path: self.path.clone(),
+            unsigned_path_prefix: self.unsigned_prefix.clone(),
+            access_token: self.token.clone(),
+            body: read_body(self.body_file.as_deref())?,
+            minify,
+        })
+    }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::inputs::{self, CliError, ClientSecretArgs};
+use super::inputs::{self, CliError, ClientSecretArgs, SignedValuesArgs};
 use crate::snap::keys;
 use crate::snap::minify::{self, MinifyMode};
 use crate::snap::response;
@@ -109,25 +109,8 @@ pub struct VerifyArgs {
     /// The signature to check (Base64 or hex).
     #[arg(long)]
     pub signature: String,
-    /// X-CLIENT-KEY (token and notification kinds).
-    #[arg(long, default_value = "")]
-    pub client_id: String,
-    /// X-TIMESTAMP exactly as it was sent (required: a signature is over a past timestamp).
-    #[arg(long)]
-    pub timestamp: String,
-    #[arg(long, default_value = "")]
-    pub method: String,
-    #[arg(long, default_value = "")]
-    pub path: String,
-    #[arg(long, default_value = "")]
-    pub token: String,
-    #[arg(long, value_name = "FILE|-")]
-    pub body_file: Option<PathBuf>,
-    #[arg(long, default_value = "lexical", value_name = "MODE",
-          value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
-    pub minify: String,
-    #[arg(long, value_name = "PREFIX", default_value = "")]
-    pub unsigned_prefix: String,
+    #[command(flatten)]
+    pub values: SignedValuesArgs,
     /// The signer's public key (RSA kinds).
     #[arg(long, value_name = "FILE")]
     pub public_key: Option<PathBuf>,
@@ -327,23 +310,7 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode, CliError> {
         .kind
         .parse()
         .map_err(|e: String| CliError::input("kind", e))?;
-    let input = SignatureInput {
-        kind,
-        client_id: args.client_id.clone(),
-        timestamp: args.timestamp.clone(),
-        method: args.method.clone(),
-        path: args.path.clone(),
-        unsigned_path_prefix: args.unsigned_prefix.clone(),
-        access_token: args.token.clone(),
-        body: inputs::read_body(args.body_file.as_deref())?,
-        minify: parse_minify(&args.minify)?,
-    };
-    if kind.covers_request() && (args.method.is_empty() || args.path.is_empty()) {
-        return Err(CliError::input(
-            "--method/--path",
-            format!("a {kind} signature covers the method and path: give --method and --path"),
-        ));
-    }
+    let input = args.values.to_input(kind)?;
     let prepared = prepare(&input)?;
     let verdict = if kind == SignatureKind::Symmetric {
         let secret = args.secret.load()?;
