@@ -585,7 +585,9 @@ pub fn run_native(runtime: &tokio::runtime::Runtime, paths: AppPaths) -> Result<
         options,
         Box::new(move |_cc| Ok(Box::new(SnapApp::new(&handle, paths)))),
     )
-    .map_err(|e| format!("cannot open the window: {e}"))
+    .map_err(|e| {
+        format!("cannot open the window: {e} (without a display the command line still works: snap-console --help)")
+    })
 }
 
 /// The window's entry point: one multi-thread tokio runtime owned here, for the worker and
