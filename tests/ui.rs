@@ -695,3 +695,32 @@ fn composer_reports_a_slow_server_and_a_non_json_500_and_records_both() {
     window.click("History");
     window.wait_for_label("2 of 2 exchanges");
 }
+
+#[test]
+fn a_new_key_for_the_sandbox_profile_restarts_the_sandbox_with_it() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path());
+    window.wait_for_label("Sandbox: running at http://127.0.0.1:");
+    window.type_into(
+        "Key file path",
+        &vector_key("partner_private_pkcs8.pem")
+            .display()
+            .to_string(),
+    );
+    window.click("Load from path");
+    window.wait_for_label("SHA256:S5tX3lMettdUGIciUaJXYn4lG3NTYUWctNblgYyw13I");
+    window.wait_for_label("restarting the sandbox");
+    window.wait_for("the sandbox to run again", |h| {
+        matches!(
+            h.state().shared.sandbox,
+            snap_console::ui::app::SandboxState::Running { .. }
+        )
+    });
+    // The token request, signed with the new key, is accepted.
+    window.click("Composer");
+    window.wait_for("the composer", |h| {
+        h.state().composer.service_id == "snap-73"
+    });
+    window.click("Send");
+    window.wait_for_label("responseCode 2007300");
+}

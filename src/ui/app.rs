@@ -89,6 +89,9 @@ pub struct Shared {
     /// The time egui reports for the current frame.
     pub now: f64,
     pub loaded: bool,
+    /// Which credentials the running sandbox was started with (a hash; no secret kept):
+    /// when the local sandbox profile's client ID, secret or key change, it restarts.
+    sandbox_credentials: Option<u64>,
     /// Problems that must not scroll away (a corrupt file, saving disabled): shown above
     /// every panel until dismissed.
     pub problems: Vec<String>,
@@ -121,6 +124,7 @@ impl Shared {
             return;
         };
         let secrets = self.book.secrets_of(&profile.id);
+        self.sandbox_credentials = Some(sandbox_credentials_hash(&profile, &secrets));
         self.sandbox = SandboxState::Starting;
         let inbox_keys = crate::worker::inbox::InboxKeys {
             counterparty_public_pem: profile.counterparty_public_key_pem.clone(),
@@ -135,6 +139,25 @@ impl Shared {
             private_key_pem: secrets.private_key_pem,
             inbox_keys: Some(inbox_keys),
         });
+    }
+
+    /// Restart the sandbox if the local sandbox profile's credentials changed (a key
+    /// loaded or generated, a secret or client ID edited), so that it keeps accepting them.
+    fn restart_sandbox_if_credentials_changed(&mut self) {
+        let Some(profile) = self.book.profiles.iter().find(|p| p.local_sandbox) else {
+            return;
+        };
+        let now = sandbox_credentials_hash(profile, &self.book.secrets_of(&profile.id));
+        if self
+            .sandbox_credentials
+            .is_some_and(|running| running != now)
+        {
+            self.notify(
+                Level::Info,
+                "the Local sandbox profile's credentials changed: restarting the sandbox with them",
+            );
+            self.start_sandbox();
+        }
     }
 
     /// Profiles changed: save after a short quiet period.
@@ -159,6 +182,21 @@ impl Shared {
         }
         None
     }
+}
+
+fn sandbox_credentials_hash(
+    profile: &crate::store::profiles::Profile,
+    secrets: &crate::store::profiles::ProfileSecrets,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        &profile.client_id,
+        &secrets.client_secret,
+        &secrets.private_key_pem,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 pub fn pem_hash(pem: &str) -> u64 {
@@ -210,6 +248,7 @@ impl SnapApp {
             dirty_since: None,
             now: 0.0,
             loaded: false,
+            sandbox_credentials: None,
             problems: Vec::new(),
         };
         shared.send(Command::LoadProfiles);
@@ -356,6 +395,7 @@ impl SnapApp {
             let book = self.shared.book.clone();
             let blocked = self.shared.save_blocked.clone();
             self.shared.send(Command::SaveProfiles(book, blocked));
+            self.shared.restart_sandbox_if_credentials_changed();
         } else {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(
                 SAVE_DEBOUNCE_SECONDS - quiet + 0.01,
