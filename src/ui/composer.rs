@@ -359,7 +359,7 @@ impl ComposerPanel {
             .spacing([10.0, 4.0])
             .show(ui, |ui| {
                 for row in &mut self.headers {
-                    ui.label(&row.name);
+                    let name = ui.label(&row.name);
                     ui.checkbox(&mut row.auto, "auto")
                         .on_hover_text(format!("{}: filled and signed automatically", row.name));
                     let hint = if row.auto { "automatic" } else { "your value" };
@@ -370,6 +370,7 @@ impl ComposerPanel {
                             .min_size(egui::vec2(360.0, 0.0))
                             .desired_width(360.0),
                     )
+                    .labelled_by(name.id)
                     .on_hover_text(format!("{} value", row.name));
                     ui.checkbox(&mut row.omit, "leave out")
                         .on_hover_text(format!("Do not send {}", row.name));

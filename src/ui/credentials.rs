@@ -226,7 +226,7 @@ impl CredentialsPanel {
                     &mut profile.unsigned_path_prefix,
                 );
 
-                ui.label("Signature mode");
+                let label = ui.label("Signature mode");
                 ComboBox::from_id_salt("signature_mode")
                     .selected_text(match profile.signature_mode {
                         SignatureMode::Symmetric => "Symmetric (HMAC-SHA512)",
@@ -243,20 +243,24 @@ impl CredentialsPanel {
                             SignatureMode::Asymmetric,
                             "Asymmetric (SHA256withRSA)",
                         );
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 ui.end_row();
 
-                ui.label("Timestamp style");
+                let label = ui.label("Timestamp style");
                 ComboBox::from_id_salt("timestamp_style")
                     .selected_text(profile.timestamp_style.label())
                     .show_ui(ui, |ui| {
                         for style in TimestampStyle::ALL {
                             ui.selectable_value(&mut profile.timestamp_style, style, style.label());
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 ui.end_row();
 
-                ui.label("Minify mode");
+                let label = ui.label("Minify mode");
                 ComboBox::from_id_salt("minify_mode")
                     .selected_text(profile.minify.name())
                     .show_ui(ui, |ui| {
@@ -264,15 +268,18 @@ impl CredentialsPanel {
                             ui.selectable_value(&mut profile.minify, mode, mode.name())
                                 .on_hover_text(mode.describe());
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 ui.end_row();
 
                 ui.label("TLS");
                 ui.checkbox(&mut profile.verify_tls, "Verify server certificates");
                 ui.end_row();
 
-                ui.label("Timeout (seconds)");
-                ui.add(egui::DragValue::new(&mut profile.timeout_seconds).range(1..=600));
+                let label = ui.label("Timeout (seconds)");
+                ui.add(egui::DragValue::new(&mut profile.timeout_seconds).range(1..=600))
+                    .labelled_by(label.id);
                 ui.end_row();
             });
 
@@ -355,13 +362,16 @@ impl CredentialsPanel {
                     passphrase: passphrase.clone(),
                 });
             }
+            let label = ui.label("Key size");
             ComboBox::from_id_salt("key_bits")
                 .selected_text(format!("{} bits", self.bits))
                 .show_ui(ui, |ui| {
                     for bits in [2048, 3072, 4096] {
                         ui.selectable_value(&mut self.bits, bits, format!("{bits} bits"));
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if ui.button("Generate").clicked() {
                 shared.send(Command::GenerateKey {
                     profile_id: id.to_string(),

@@ -194,7 +194,7 @@ impl InboxPanel {
                 .num_columns(2)
                 .spacing([10.0, 4.0])
                 .show(ui, |ui| {
-                    ui.label("Path");
+                    let label = ui.label("Path");
                     ComboBox::from_id_salt("inbox_rule_path")
                         .selected_text(if self.rule_path.is_empty() {
                             "pick a path"
@@ -206,9 +206,11 @@ impl InboxPanel {
                             for path in crate::net::inbox::answers::hosted_paths() {
                                 ui.selectable_value(&mut self.rule_path, path.clone(), path);
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id);
                     ui.end_row();
-                    ui.label("Answer");
+                    let label = ui.label("Answer");
                     ComboBox::from_id_salt("inbox_rule_kind")
                         .selected_text(self.rule.label())
                         .width(360.0)
@@ -216,7 +218,9 @@ impl InboxPanel {
                             for choice in RuleChoice::ALL {
                                 ui.selectable_value(&mut self.rule, choice, choice.label());
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id);
                     ui.end_row();
                     match self.rule {
                         RuleChoice::Slow => {

@@ -289,7 +289,7 @@ impl WorkbenchPanel {
                     if kind == SignatureKind::Symmetric {
                         widgets::text_row(ui, "Access token", &mut self.token);
                     }
-                    ui.label("Minify mode");
+                    let label = ui.label("Minify mode");
                     ComboBox::from_id_salt("workbench_minify")
                         .selected_text(self.minify.name())
                         .show_ui(ui, |ui| {
@@ -297,7 +297,9 @@ impl WorkbenchPanel {
                                 ui.selectable_value(&mut self.minify, mode, mode.name())
                                     .on_hover_text(mode.describe());
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label.id);
                     ui.end_row();
                 }
                 if kind == SignatureKind::Symmetric {
