@@ -625,6 +625,10 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
     window.wait_for_label("answered HTTP 200");
     window.click("Inbox");
     window.wait_for_label("signature INVALID");
+    // The history keeps each inbound verdict, and finds them by it.
+    window.click("History");
+    window.type_into("Search", "signature invalid");
+    window.wait_for_label("1 of 4 exchanges");
 }
 
 /// A loopback server that accepts connections and never answers.

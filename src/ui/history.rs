@@ -360,6 +360,9 @@ impl HistoryPanel {
                                 &format!("total {total} ms, headers after {headers} ms"),
                             );
                         }
+                        if let Some(verdict) = &entry.verdict {
+                            widgets::output_row(ui, "Verdict", verdict);
+                        }
                         if let Some(sts) = &entry.string_to_sign {
                             widgets::output_row(ui, "stringToSign", sts);
                         }

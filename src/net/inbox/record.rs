@@ -147,6 +147,13 @@ impl Received {
         ));
         exchange.total_ms = Some(self.elapsed_ms);
         exchange.string_to_sign = self.verdict.string_to_sign.clone();
+        let verdict = match (self.verdict.signature_valid, &self.verdict.variant) {
+            (Some(true), Some(v)) => format!("signature VALID ({v})"),
+            (Some(true), None) => "signature VALID".to_string(),
+            (Some(false), _) => "signature INVALID".to_string(),
+            (None, _) => "signature not checked".to_string(),
+        };
+        exchange.verdict = Some(format!("{verdict}: {}", self.verdict.detail));
         redactor.redact(exchange)
     }
 }

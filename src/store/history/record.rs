@@ -108,6 +108,10 @@ pub struct Exchange {
     pub total_ms: Option<u64>,
     pub headers_ms: Option<u64>,
     pub string_to_sign: Option<String>,
+    /// Inbound only: the signature verdict, in words ("signature VALID (notification): …").
+    /// Absent in files written before it existed, so the format version stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
 }
 
 impl Exchange {
@@ -140,6 +144,7 @@ impl Exchange {
             total_ms: None,
             headers_ms: None,
             string_to_sign: None,
+            verdict: None,
         }
     }
 

@@ -126,6 +126,7 @@ impl Redactor {
             exchange.service_title.as_mut(),
             exchange.response_code.as_mut(),
             exchange.error.as_mut(),
+            exchange.verdict.as_mut(),
         ]
         .into_iter()
         .flatten()

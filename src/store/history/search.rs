@@ -182,6 +182,7 @@ pub(crate) fn haystack(e: &Exchange) -> Box<str> {
         e.response_code.as_deref(),
         e.error.as_deref(),
         status.as_deref(),
+        e.verdict.as_deref(),
     ];
     // Lower-casing ASCII keeps the length, so this is exact for all but non-ASCII text.
     let size = fields.iter().flatten().map(|f| f.len() + 1).sum::<usize>()
