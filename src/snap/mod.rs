@@ -7,5 +7,6 @@ pub mod minify;
 pub mod response;
 pub mod signature;
 pub mod templates;
+pub mod text;
 pub mod timestamp;
 pub mod validate;

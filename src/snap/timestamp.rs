@@ -52,7 +52,7 @@ pub fn parse_lenient(value: &str) -> Result<DateTime<FixedOffset>, TimestampErro
         return Err(TimestampError::Empty);
     }
     DateTime::parse_from_rfc3339(value).map_err(|e| TimestampError::NotADateTime {
-        value: shorten(value),
+        value: super::text::shorten(value, 64),
         reason: e.to_string(),
     })
 }
@@ -79,7 +79,7 @@ pub fn parse_strict(value: &str) -> Result<DateTime<FixedOffset>, TimestampError
     };
     match problem {
         Some(problem) => Err(TimestampError::NotSnapShape {
-            value: shorten(value),
+            value: super::text::shorten(value, 64),
             problem,
         }),
         None => Ok(parsed),
@@ -90,17 +90,6 @@ pub fn parse_strict(value: &str) -> Result<DateTime<FixedOffset>, TimestampError
 pub fn skew_seconds(sent: &DateTime<FixedOffset>, now: DateTime<Utc>) -> i64 {
     now.signed_duration_since(sent.with_timezone(&Utc))
         .num_seconds()
-}
-
-/// Keep user input out of messages beyond a sane length.
-fn shorten(value: &str) -> String {
-    const MAX: usize = 64;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head}…")
-    }
 }
 
 /// Default X-EXTERNAL-ID length: the ASPI sample value has 32 digits.

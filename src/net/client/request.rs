@@ -18,6 +18,7 @@ use crate::snap::catalog::{self, Service, ServiceAuth};
 use crate::snap::keys::{self, RsaPrivateKey};
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{self, Prepared, SignatureInput, SignatureKind, SigningSecret};
+use crate::snap::text::shorten;
 use crate::snap::timestamp;
 use crate::snap::validate::{self, FieldProblem, ProblemKind};
 use crate::store::profiles::{Profile, ProfileSecrets, SignatureMode};
@@ -630,15 +631,6 @@ pub(crate) fn target_of(url: &str) -> String {
             }
         }
         Err(_) => shorten(url, 80),
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(max).collect();
-        format!("{head}…")
     }
 }
 

@@ -6,6 +6,7 @@
 //! Pure: the request goes in, an [`Answer`] comes out. Service codes come from the catalog,
 //! so a path and its code are written once (DESIGN.md).
 
+use crate::snap::text::shorten;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -209,7 +210,7 @@ pub fn default_answer(input: &AnswerInput<'_>) -> Answer {
             &format!(
                 "Invalid Routing. The inbox has no answer for {} {}; it answers POST {}, and GET with status and refid for the biller callback",
                 input.method,
-                short(input.path),
+                shorten(input.path, 120),
                 hosted_paths().join(", ")
             ),
         );
@@ -222,7 +223,7 @@ pub fn default_answer(input: &AnswerInput<'_>) -> Answer {
             &format!(
                 "Requested Function Is Not Supported. {} takes POST, not {}",
                 input.path,
-                short(input.method)
+                shorten(input.method, 120)
             ),
         );
     }
@@ -512,16 +513,6 @@ fn placeholder(name: &str, request: Option<&Value>) -> Option<String> {
             Some(quoted[1..quoted.len() - 1].to_string())
         }
         other => Some(other.to_string()),
-    }
-}
-
-fn short(value: &str) -> String {
-    const MAX: usize = 120;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head}…")
     }
 }
 

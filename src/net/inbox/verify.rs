@@ -12,6 +12,7 @@
 //! Nothing here puts a secret into a message: the symmetric stringToSign is shown with its
 //! access token replaced, and the client secret is never shown.
 
+use crate::snap::text::shorten;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use zeroize::Zeroizing;
@@ -252,8 +253,8 @@ pub fn judge(
         {
             notes.push(format!(
                 "X-CLIENT-KEY '{}' is not the expected client ID '{}'",
-                short(sent),
-                short(expected)
+                shorten(sent, 80),
+                shorten(expected, 80)
             ));
         }
         for note in notes {
@@ -273,7 +274,7 @@ fn biller_callback(query: &str) -> Verdict {
             };
             let mut text = format!(
                 "biller reversal callback (unsigned by design): status {status}, refid {}",
-                short(&cb.refid)
+                shorten(&cb.refid, 80)
             );
             for (name, value) in [
                 ("product", &cb.product),
@@ -281,7 +282,7 @@ fn biller_callback(query: &str) -> Verdict {
                 ("message", &cb.message),
             ] {
                 if let Some(value) = value {
-                    text.push_str(&format!(", {name} {}", short(value)));
+                    text.push_str(&format!(", {name} {}", shorten(value, 80)));
                 }
             }
             text
@@ -564,17 +565,6 @@ fn signature_input(
         body: request.body.to_string(),
         // A receiver compacts the bytes it got rather than re-serialising (SNAP_NOTES §2).
         minify: MinifyMode::Lexical,
-    }
-}
-
-/// Keep what others sent out of our messages beyond a sane length.
-fn short(value: &str) -> String {
-    const MAX: usize = 80;
-    if value.chars().count() <= MAX {
-        value.to_string()
-    } else {
-        let head: String = value.chars().take(MAX).collect();
-        format!("{head}…")
     }
 }
 
