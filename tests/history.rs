@@ -492,12 +492,8 @@ fn body_over_the_cap_is_stored_truncated_and_marked() -> Result {
 const CLIENT_SECRET: &str = "cs-7Hq2LmNvXy41Pz9bWe";
 const BEARER: &str = "gp9HjjEj813Y9JGoqwOeOPWbnt4CUpvIJbU1mMU4a11MNDZ7Sg5u9a";
 const PASSPHRASE: &str = "correct horse battery";
-const PEM: &str = "-----BEGIN PRIVATE KEY-----
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDHb3Fv7Rw8Jk2L
-p0Xn1kq9Vb2eQ4mTzS8cW3yUa6Hd5Gf1Ji0Lk9Mn8Op7Qr6St5Uv4Wx3Yz2Ab1Cd0
-Ef9Gh8Ij7Kl6Mn5Op4Qr3St2Uv1Wx0Yz9Ab8Cd7Ef6Gh5Ij4Kl3Mn2Op1Qr0St9U
------END PRIVATE KEY-----
-";
+/// A made-up PEM block (random Base64, not a key): redaction must catch it anyway.
+const PEM: &str = include_str!("fixtures/history/fake_test_private_key.pem");
 
 #[test]
 fn no_secret_reaches_the_file() -> Result {

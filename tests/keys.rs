@@ -39,6 +39,14 @@ fn shared(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// The first and last line of a PEM file (its BEGIN and END armour).
+fn armour(pem: &str) -> (String, String) {
+    let mut lines = pem.lines().filter(|l| l.starts_with("-----"));
+    let begin = lines.next().unwrap_or_default().to_string();
+    let end = lines.next_back().unwrap_or_default().to_string();
+    (begin, end)
+}
+
 fn private(input: &[u8], passphrase: Option<&str>) -> LoadedPrivateKey {
     match parse_private_key(input, passphrase) {
         Ok(loaded) => loaded,
@@ -420,8 +428,11 @@ fn generate_export_and_reimport() {
 
     // Plain PKCS#8.
     let pem = private_key_to_pkcs8_pem(&key, None).unwrap();
-    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
-    assert!(pem.ends_with("-----END PRIVATE KEY-----\n"));
+    // The same armour as openssl's PKCS#8 output.
+    let openssl = fixture_text("test_rsa2048_pkcs8.pem");
+    let (begin, end) = armour(&openssl);
+    assert!(pem.starts_with(&format!("{begin}\n")));
+    assert!(pem.ends_with(&format!("{end}\n")));
     let back = private(pem.as_bytes(), None);
     assert_eq!(back.format, KeyFormat::Pkcs8Pem);
     assert!(back.key == key);
@@ -430,7 +441,8 @@ fn generate_export_and_reimport() {
     // Encrypted PKCS#8.
     let secret = "correct horse battery staple";
     let encrypted = private_key_to_pkcs8_pem(&key, Some(secret)).unwrap();
-    assert!(encrypted.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+    let (begin, _) = armour(&fixture_text("test_rsa2048_pkcs8_encrypted.pem"));
+    assert!(encrypted.starts_with(&format!("{begin}\n")));
     assert!(!encrypted.contains(secret));
     let back = private(encrypted.as_bytes(), Some(secret));
     assert_eq!(back.format, KeyFormat::EncryptedPkcs8Pem);
@@ -646,6 +658,10 @@ fn missing_passphrase() {
 
 #[test]
 fn garbage_is_unrecognised_and_says_what_was_seen() {
+    let no_end_line = fixture("malformed/no_end_line.pem");
+    let not_base64 = fixture("malformed/not_base64_body.pem");
+    let mismatched = fixture("malformed/mismatched_labels.pem");
+    let empty_body = fixture("malformed/empty_body.pem");
     let cases: &[(&[u8], &str)] = &[
         (b"hello, this is not a key at all!", "not Base64"),
         (b"my-key.pem", "not Base64"),
@@ -656,26 +672,14 @@ fn garbage_is_unrecognised_and_says_what_was_seen() {
         (&[0x00, 0xff, 0x13, 0x37, 0x80, 0x81], "not DER"),
         (&[0x30, 0x82, 0x04, 0xbd, 0x02, 0x01], "cut short"),
         (b"{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}", "JSON"),
-        (
-            b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n",
-            "no END line",
-        ),
+        (&no_end_line, "no END line"),
         (
             b"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n",
             "no BEGIN line",
         ),
-        (
-            b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
-            "not valid Base64",
-        ),
-        (
-            b"-----BEGIN PRIVATE KEY-----\nQUJD\n-----END PUBLIC KEY-----\n",
-            "different label",
-        ),
-        (
-            b"-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
-            "is empty",
-        ),
+        (&not_base64, "not valid Base64"),
+        (&mismatched, "different label"),
+        (&empty_body, "is empty"),
     ];
     for (input, says) in cases {
         for err in [private_err(input, None), public_err(input)] {

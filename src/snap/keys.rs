@@ -58,11 +58,11 @@ pub use rsa::{RsaPrivateKey, RsaPublicKey};
 /// The encoding a key was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFormat {
-    /// `-----BEGIN RSA PRIVATE KEY-----`
+    /// PEM labelled `RSA PRIVATE KEY`.
     Pkcs1Pem,
-    /// `-----BEGIN PRIVATE KEY-----`
+    /// PEM labelled `PRIVATE KEY`.
     Pkcs8Pem,
-    /// `-----BEGIN ENCRYPTED PRIVATE KEY-----` (also used for encrypted PKCS#8 as DER/Base64).
+    /// PEM labelled `ENCRYPTED PRIVATE KEY` (also used for encrypted PKCS#8 as DER/Base64).
     EncryptedPkcs8Pem,
     /// PKCS#1 `RSAPrivateKey`, binary.
     Pkcs1Der,

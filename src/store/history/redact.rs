@@ -493,18 +493,32 @@ mod tests {
         );
     }
 
+    /// A made-up PEM block (random Base64, not a key), kept with the test fixtures.
+    const FAKE_PEM: &str =
+        include_str!("../../../tests/fixtures/history/fake_test_private_key.pem");
+
+    /// The fixture's BEGIN line, for tests of open (unterminated) blocks.
+    fn fake_pem_begin() -> &'static str {
+        FAKE_PEM.lines().next().unwrap_or_default()
+    }
+
     #[test]
     fn registered_secrets_in_every_spelling() {
-        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nabcdefghijklmnopqrstuvwxyz012345\n-----END PRIVATE KEY-----\n";
-        let one_line =
-            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7abcdefghijklmnopqrstuvwxyz012345";
+        let pem = FAKE_PEM;
+        let one_line: String = FAKE_PEM
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
         let redactor = Redactor::new()
             .secret("s3cr3t/value")
             .secret(pem)
             .secret("abc");
         let mut e = exchange(
-            vec![("X-Key", one_line)],
-            r#"{"note":"s3cr3t\/value","k":"-----BEGIN PRIVATE KEY-----\nMIIEzzQIBAD","abc":"abc"}"#,
+            vec![("X-Key", one_line.as_str())],
+            &format!(
+                r#"{{"note":"s3cr3t\/value","k":"{}\nMIIEzzQIBAD","abc":"abc"}}"#,
+                fake_pem_begin()
+            ),
         );
         e.url = "http://h/x?secret=s3cr3t%2Fvalue".into();
         let r = redactor.redact(e);
@@ -529,7 +543,10 @@ mod tests {
         let r = Redactor::new().secret("supersecret-1").redact(e);
         let body = r.response.map(|m| m.body).unwrap_or_default();
         assert_eq!(body, "data ... ‹redacted›");
-        let mut text = "a -----BEGIN RSA PRIVATE KEY-----\nMIIabc".to_string();
+        let mut text = format!(
+            "a {}\nMIIabc",
+            fake_pem_begin().replace("PRIVATE", "RSA PRIVATE")
+        );
         redact_pem_blocks(&mut text);
         assert_eq!(text, "a ‹redacted private key›");
         let mut public = "-----BEGIN PUBLIC KEY-----\nMII\n-----END PUBLIC KEY-----".to_string();
