@@ -2,9 +2,11 @@
 //! deliberately wrong in one or two known ways (with src/snap's own signing functions), and
 //! the engine must name exactly those deviations and the stringToSign that was signed.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Instant;
+
+#[path = "common/snap_vectors.rs"]
+mod snap_vectors;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,53 +17,7 @@ use snap_console::snap::minify::{MinifyMode, minify};
 use snap_console::snap::signature::{
     self, PartName, SignatureEncoding, SignatureInput, SignatureKind, VerifyingSecret,
 };
-
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/snap")
-}
-
-fn vector(name: &str) -> Value {
-    let path = vectors_dir().join("vectors.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc: Value = serde_json::from_str(&text).expect("vectors.json is JSON");
-    doc["vectors"]
-        .as_array()
-        .and_then(|all| all.iter().find(|v| v["name"] == name))
-        .cloned()
-        .unwrap_or_else(|| panic!("vector {name} missing"))
-}
-
-fn field(v: &Value, name: &str) -> String {
-    v[name].as_str().unwrap_or_default().to_string()
-}
-
-fn input_of(v: &Value) -> SignatureInput {
-    SignatureInput {
-        kind: field(v, "kind").parse().expect("known kind"),
-        client_id: field(v, "clientId"),
-        timestamp: field(v, "timestamp"),
-        method: field(v, "method"),
-        path: field(v, "path"),
-        unsigned_path_prefix: String::new(),
-        access_token: field(v, "accessToken"),
-        body: field(v, "body"),
-        minify: MinifyMode::Lexical,
-    }
-}
-
-fn private_key() -> keys::RsaPrivateKey {
-    let pem = std::fs::read(vectors_dir().join("partner_private_pkcs8.pem")).expect("vector key");
-    keys::parse_private_key(&pem, None)
-        .expect("vector key parses")
-        .key
-}
-
-fn public_key() -> keys::RsaPublicKey {
-    let pem = std::fs::read(vectors_dir().join("partner_public.pem")).expect("vector public key");
-    keys::parse_public_key(&pem)
-        .expect("vector public key parses")
-        .key
-}
+use snap_vectors::{field, input_of, named, private_key, public_key, vectors_dir};
 
 /// The standard stringToSign of `input`.
 fn standard_text(input: &SignatureInput) -> String {
@@ -115,7 +71,7 @@ fn assert_match(d: &Diagnosis, signed: &str, deviations: &[&str]) {
 
 /// The VA payment vector, with a body that PHP's json_encode re-escapes (`/`, `é`).
 fn va_with_php_sensitive_body() -> (SignatureInput, String) {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let mut input = input_of(&v);
     input.body = input.body.replace("\"Tom\"", "\"Tom/José\"");
     let lexical = minify(&input.body, MinifyMode::Lexical).expect("lexical");
@@ -138,7 +94,7 @@ fn every_published_vector_matches_the_standard_with_no_deviation() {
         "whitespace-inside-strings-kept",
         "notification-asymmetric",
     ] {
-        let v = vector(name);
+        let v = named(name);
         let input = input_of(&v);
         let d = if input.kind == SignatureKind::Symmetric {
             diagnose_hmac(&input, &field(&v, "signature"), &field(&v, "clientSecret"))
@@ -172,7 +128,7 @@ fn another_secret_matches_nothing_after_many_tries() {
 
 #[test]
 fn another_rsa_key_matches_nothing() {
-    let v = vector("notification-asymmetric");
+    let v = named("notification-asymmetric");
     let mut input = input_of(&v);
     input.body = input.body.replace("abc", "a/é");
     let other = keys::generate_private_key(2048).expect("keygen");
@@ -187,7 +143,7 @@ fn another_rsa_key_matches_nothing() {
     assert!(!d.matched);
     assert!(d.tried > 50, "tried only {}", d.tried);
 
-    let token = input_of(&vector("b2b-token-aspi"));
+    let token = input_of(&named("b2b-token-aspi"));
     let signature = rsa_signature(&standard_text(&token), &other);
     let started = Instant::now();
     let d = diagnose_rsa(&token, &signature);
@@ -204,9 +160,9 @@ fn another_rsa_key_matches_nothing() {
 
 #[test]
 fn a_secret_for_an_rsa_kind_and_garbage_signatures_are_errors() {
-    let input = input_of(&vector("b2b-token-aspi"));
+    let input = input_of(&named("b2b-token-aspi"));
     assert!(diagnose(&input, "AAAA", VerifyingSecret::Hmac(b"s")).is_err());
-    let input = input_of(&vector("get-empty-body"));
+    let input = input_of(&named("get-empty-body"));
     assert!(diagnose(&input, "   ", VerifyingSecret::Hmac(b"s")).is_err());
     assert!(diagnose(&input, "!!!", VerifyingSecret::Hmac(b"s")).is_err());
 }
@@ -251,7 +207,7 @@ fn lexical_minify_is_named_when_the_developer_chose_php() {
 
 #[test]
 fn utc_z_timestamp_is_named() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let input = input_of(&v);
     let utc = SignatureInput {
         timestamp: "2024-12-01T00:15:00Z".into(),
@@ -270,7 +226,7 @@ fn utc_z_timestamp_is_named() {
 
 #[test]
 fn millisecond_and_colonless_timestamps_are_named() {
-    let v = vector("b2b-token-aspi");
+    let v = named("b2b-token-aspi");
     let input = input_of(&v);
     let key = private_key();
     for (timestamp, words) in [
@@ -299,7 +255,7 @@ fn millisecond_and_colonless_timestamps_are_named() {
 
 #[test]
 fn bearer_in_the_token_is_named() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let input = input_of(&v);
     let token = format!("Bearer {}", field(&v, "accessToken"));
     let signed = with_part(&input, PartName::AccessToken, Some(&token));
@@ -315,7 +271,7 @@ fn bearer_in_the_token_is_named() {
 
 #[test]
 fn a_signed_nicepay_prefix_is_named() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let mut input = input_of(&v);
     input.path = "/nicepay/api/v1.0/transfer-va/payment".into();
     input.unsigned_path_prefix = "/nicepay".into();
@@ -335,7 +291,7 @@ fn a_signed_nicepay_prefix_is_named() {
 
 #[test]
 fn an_unsigned_nicepay_prefix_is_guessed_when_none_was_configured() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let mut input = input_of(&v);
     input.path = "/nicepay/api/v1.0/transfer-va/payment".into();
     let signed = with_part(
@@ -356,7 +312,7 @@ fn an_unsigned_nicepay_prefix_is_guessed_when_none_was_configured() {
 
 #[test]
 fn query_left_out_and_full_url_are_named() {
-    let v = vector("notification-asymmetric");
+    let v = named("notification-asymmetric");
     let key = private_key();
     let mut input = input_of(&v);
     input.path = "https://merchant.example/api/v1.0/transfer-va/payment?x=1".into();
@@ -384,7 +340,7 @@ fn query_left_out_and_full_url_are_named() {
 
 #[test]
 fn lower_case_method_is_named() {
-    let v = vector("notification-asymmetric");
+    let v = named("notification-asymmetric");
     let input = input_of(&v);
     let signed = with_part(&input, PartName::Method, Some("post"));
     let d = diagnose_rsa(&input, &rsa_signature(&signed, &private_key()));
@@ -393,7 +349,7 @@ fn lower_case_method_is_named() {
 
 #[test]
 fn hex_encoding_is_named() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let input = input_of(&v);
     let hex_signature = hex::encode(STANDARD.decode(field(&v, "signature")).expect("base64"));
     let d = diagnose_hmac(&input, &hex_signature, &field(&v, "clientSecret"));
@@ -409,7 +365,7 @@ fn hex_encoding_is_named() {
         "the encoding is found with the standard stringToSign"
     );
 
-    let b2b = vector("b2b-token-aspi");
+    let b2b = named("b2b-token-aspi");
     let hex_signature = hex::encode(STANDARD.decode(field(&b2b, "signature")).expect("base64"));
     let d = diagnose_rsa(&input_of(&b2b), &hex_signature);
     assert_match(
@@ -421,7 +377,7 @@ fn hex_encoding_is_named() {
 
 #[test]
 fn empty_body_conventions_are_named() {
-    let v = vector("get-empty-body");
+    let v = named("get-empty-body");
     let input = input_of(&v);
     let secret = field(&v, "clientSecret");
     let empty_object_hash = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
@@ -459,7 +415,7 @@ fn empty_body_conventions_are_named() {
 
 #[test]
 fn upper_case_client_id_is_named() {
-    let v = vector("b2b-token-aspi");
+    let v = named("b2b-token-aspi");
     let input = input_of(&v);
     let upper = field(&v, "clientId").to_uppercase();
     let signed = format!("{upper}|{}", field(&v, "timestamp"));
@@ -473,7 +429,7 @@ fn upper_case_client_id_is_named() {
 
 #[test]
 fn a_base64_decoded_client_secret_is_named() {
-    let v = vector("get-empty-body");
+    let v = named("get-empty-body");
     let input = input_of(&v);
     let raw_key = b"raw key bytes";
     let secret_as_configured = STANDARD.encode(raw_key);
@@ -520,7 +476,7 @@ fn php_minify_and_z_timestamp_together_are_named_in_order() {
 
 #[test]
 fn lower_case_method_and_bearer_token_together() {
-    let v = vector("whitespace-inside-strings-kept");
+    let v = named("whitespace-inside-strings-kept");
     let input = input_of(&v);
     let mut sts = signature::prepare(&input).expect("prepare").string_to_sign;
     for part in &mut sts.parts {
@@ -546,7 +502,7 @@ fn lower_case_method_and_bearer_token_together() {
 #[test]
 fn rsa_dropped_hash_segment_with_millis_timestamp_and_hex() {
     // Two stringToSign deviations plus the encoding: GA-style empty body, millis, hex.
-    let v = vector("notification-asymmetric");
+    let v = named("notification-asymmetric");
     let mut input = input_of(&v);
     input.method = "DELETE".into();
     input.body = String::new();
@@ -582,7 +538,7 @@ fn rsa_dropped_hash_segment_with_millis_timestamp_and_hex() {
 
 #[test]
 fn three_deviations_are_beyond_the_search() {
-    let v = vector("notification-asymmetric");
+    let v = named("notification-asymmetric");
     let input = input_of(&v);
     let mut sts = signature::prepare(&input).expect("prepare").string_to_sign;
     for part in &mut sts.parts {
@@ -599,7 +555,7 @@ fn three_deviations_are_beyond_the_search() {
 
 #[test]
 fn an_unreadable_body_still_tries_the_raw_hash() {
-    let v = vector("va-payment-aspi-example-body");
+    let v = named("va-payment-aspi-example-body");
     let mut input = input_of(&v);
     input.body = "amount=10000&currency=IDR".into();
     assert!(signature::prepare(&input).is_err());
@@ -713,7 +669,7 @@ fn cli_names_php_minify_and_z_timestamp_as_json() {
 
 #[test]
 fn cli_rsa_kind_accepts_a_private_key_file_and_prints_text() {
-    let v = vector("b2b-token-aspi");
+    let v = named("b2b-token-aspi");
     let signed = format!("{}|2024-11-29T07:15:00Z", field(&v, "clientId"));
     let signature = rsa_signature(&signed, &private_key());
     let key_file = vectors_dir()

@@ -2,68 +2,15 @@
 //! minified body, its hash, the signature; and each verifies, and stops verifying when one
 //! byte of its input changes.
 
-use std::path::PathBuf;
+#[path = "common/snap_vectors.rs"]
+mod snap_vectors;
 
-use serde_json::Value;
-use snap_console::snap::keys;
-use snap_console::snap::minify::MinifyMode;
-use snap_console::snap::signature::{
-    self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret,
-};
-
-fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/snap")
-}
-
-fn load_vectors() -> Vec<Value> {
-    let path = vectors_dir().join("vectors.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the checkout needs ../shared beside it)",
-            path.display()
-        )
-    });
-    let doc: Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    doc["vectors"].as_array().cloned().unwrap_or_default()
-}
-
-fn field(v: &Value, name: &str) -> String {
-    v[name].as_str().unwrap_or_default().to_string()
-}
-
-fn private_key() -> keys::RsaPrivateKey {
-    let pem = std::fs::read(vectors_dir().join("partner_private_pkcs8.pem")).expect("vector key");
-    keys::parse_private_key(&pem, None)
-        .expect("vector key parses")
-        .key
-}
-
-fn public_key() -> keys::RsaPublicKey {
-    let pem = std::fs::read(vectors_dir().join("partner_public.pem")).expect("vector public key");
-    keys::parse_public_key(&pem)
-        .expect("vector public key parses")
-        .key
-}
-
-fn input_of(v: &Value) -> SignatureInput {
-    let kind: SignatureKind = field(v, "kind").parse().expect("known kind");
-    SignatureInput {
-        kind,
-        client_id: field(v, "clientId"),
-        timestamp: field(v, "timestamp"),
-        method: field(v, "method"),
-        path: field(v, "path"),
-        unsigned_path_prefix: String::new(),
-        access_token: field(v, "accessToken"),
-        body: field(v, "body"),
-        minify: MinifyMode::Lexical,
-    }
-}
+use snap_console::snap::signature::{self, SignatureKind, SigningSecret, VerifyingSecret};
+use snap_vectors::{all, field, input_of, private_key, public_key, vectors_dir};
 
 #[test]
 fn every_vector_is_reproduced_exactly() {
-    let vectors = load_vectors();
+    let vectors = all();
     assert_eq!(vectors.len(), 5, "expected the five published vectors");
     let private = private_key();
     let public = public_key();
@@ -120,7 +67,7 @@ fn every_vector_is_reproduced_exactly() {
 #[test]
 fn a_changed_byte_breaks_every_vector() {
     let public = public_key();
-    for v in load_vectors() {
+    for v in all() {
         let name = field(&v, "name");
         let mut input = input_of(&v);
         // One second later: every kind signs the timestamp.
