@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench history`
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 use std::io::Write;
 use std::path::Path;

@@ -6,6 +6,9 @@
 //! `cargo bench --bench sandbox_load` (release). The client runs in the same process and
 //! shares the machine's cores with the server, so the figures are a floor, not a ceiling.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

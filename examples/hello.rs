@@ -1,6 +1,9 @@
 //! A bare eframe window built with the console's eframe features: the baseline that
 //! `scripts/measure_window.sh` compares SNAP Console against (first frame, RSS, idle CPU).
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 fn main() -> eframe::Result {
     eframe::run_native(
         "hello",

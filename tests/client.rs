@@ -2,6 +2,9 @@
 //! the failure modes (nothing listening, silence, HTML, 500, plain HTTP where TLS was
 //! expected, an endless body) and the local sandbox as the SNAP counterparty.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -55,7 +58,7 @@ fn profile(base_url: &str) -> Profile {
 fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: CLIENT_SECRET.into(),
-        private_key_pem: private_key_pem(),
+        private_key_pem: private_key_pem().into(),
     }
 }
 

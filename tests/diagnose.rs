@@ -2,6 +2,9 @@
 //! deliberately wrong in one or two known ways (with src/snap's own signing functions), and
 //! the engine must name exactly those deviations and the stringToSign that was signed.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::{Command, Output};
 use std::time::Instant;
 

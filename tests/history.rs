@@ -2,6 +2,9 @@
 //! newer formats, a read-only data dir, retention, redaction proven on the raw bytes, the
 //! exports, 100,000 entries, and the `history` commands of the real binary.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,9 @@
 //! The inbox end to end: real HTTP on loopback, real keys, the real binary for the CLI.
 //! Every test is bounded in time; a hang fails it instead of stalling the suite.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -1220,7 +1223,7 @@ fn the_cli_takes_keys_from_a_profile() {
         "p1".into(),
         ProfileSecrets {
             client_secret: "profile-client-secret-42".into(),
-            private_key_pem: String::new(),
+            private_key_pem: String::new().into(),
         },
     );
     profiles::save(&paths, &book, None).expect("profiles saved");

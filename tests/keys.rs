@@ -1,6 +1,9 @@
 //! RSA key import/export/generate/fingerprint (`snap_console::snap::keys`), against TEST keys
 //! made with the `openssl` CLI (tests/fixtures/keys, see its README) and the shared SNAP vectors.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use base64::Engine as _;

@@ -4,6 +4,9 @@
 //! Expected JS outputs were checked against Node's `JSON.stringify(JSON.parse(..))`; the PHP
 //! and Go ones follow php-src `json_encoder.c`/`zend_gcvt` and Go's `encoding/json`.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 use snap_console::snap::minify::*;

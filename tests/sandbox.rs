@@ -2,6 +2,9 @@
 //! for the misbehaving clients), requests signed with src/snap, a real receiver for what the
 //! sandbox sends back. Nothing here needs the internet.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! `profile add`, `profile list` and `send` end to end: the real binary, a temporary
 //! SNAP_CONSOLE_HOME, and the local sandbox (in this process) as the counterparty.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

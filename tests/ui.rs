@@ -1,6 +1,9 @@
 //! The real window driven through egui_kittest: no display, queries by label, clicks, typing.
 //! The worker runs on a real tokio runtime and the profiles live in a temp dir.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -10,6 +13,9 @@ use egui_kittest::kittest::Queryable;
 use snap_console::store::paths::AppPaths;
 use snap_console::store::profiles;
 use snap_console::ui::SnapApp;
+use snap_console::ui::composer::ComposerPanel;
+use snap_console::ui::inbox::InboxPanel;
+use snap_console::ui::workbench::WorkbenchPanel;
 
 struct Window {
     harness: Harness<'static, SnapApp>,
@@ -47,7 +53,7 @@ impl Window {
                 return;
             }
             if Instant::now() >= deadline {
-                let shared = &self.harness.state().shared;
+                let shared = &self.harness.state().ctx;
                 let notices: Vec<&str> = shared.notices.iter().map(|n| n.text.as_str()).collect();
                 panic!(
                     "timed out waiting for {what}; sandbox {:?}; notices {notices:?}",
@@ -122,10 +128,15 @@ fn first_run_creates_the_sandbox_profile_and_saves_secrets_apart() {
         .expect("active profile");
     assert_eq!(profile.name, "Local sandbox");
     let secrets = loaded.book.secrets_of(&profile.id);
-    assert!(secrets.private_key_pem.contains("BEGIN PRIVATE KEY"));
-    assert!(secrets.client_secret.len() >= 32);
+    assert!(
+        secrets
+            .private_key_pem
+            .expose()
+            .contains("BEGIN PRIVATE KEY")
+    );
+    assert!(secrets.client_secret.expose().len() >= 32);
     let public_text = std::fs::read_to_string(paths.profiles_file()).expect("read");
-    assert!(!public_text.contains(&secrets.client_secret));
+    assert!(!public_text.contains(secrets.client_secret.expose()));
     assert!(!public_text.contains("PRIVATE KEY"));
     #[cfg(unix)]
     {
@@ -154,7 +165,7 @@ fn profiles_can_be_created_renamed_duplicated_and_deleted() {
     let names: Vec<String> = window
         .harness
         .state()
-        .shared
+        .ctx
         .book
         .profiles
         .iter()
@@ -164,24 +175,24 @@ fn profiles_can_be_created_renamed_duplicated_and_deleted() {
         names,
         ["Local sandbox", "New profile ACME", "New profile ACME copy"]
     );
-    let copy = window.harness.state().shared.book.profiles[2].clone();
+    let copy = window.harness.state().ctx.book.profiles[2].clone();
     assert_eq!(copy.client_id, "ACME-CLIENT");
     // Delete asks first; "Keep it" keeps it.
     window.click("Delete");
     window.wait_for_label("Delete profile?");
     window.click("Keep it");
-    assert_eq!(window.harness.state().shared.book.profiles.len(), 3);
+    assert_eq!(window.harness.state().ctx.book.profiles.len(), 3);
     window.click("Delete");
     window.wait_for_label("Delete profile?");
     window.click("Delete profile");
-    window.wait_for("deletion", |h| h.state().shared.book.profiles.len() == 2);
+    window.wait_for("deletion", |h| h.state().ctx.book.profiles.len() == 2);
     // Set the remaining new profile active.
     window.harness.get_by_label("New profile ACME").click();
     window.harness.step();
     window.click("Set active");
     let state = window.harness.state();
     assert_eq!(
-        state.shared.book.active_profile().map(|p| p.name.as_str()),
+        state.ctx.book.active_profile().map(|p| p.name.as_str()),
         Some("New profile ACME")
     );
 }
@@ -257,15 +268,10 @@ fn workbench_diagnoses_a_signature_made_with_a_lowercase_method() {
     // The counterparty signed the same inputs but with "post" instead of "POST".
     let (secret, timestamp, body) = {
         let state = window.harness.state();
-        let profile = state
-            .shared
-            .book
-            .active_profile()
-            .cloned()
-            .expect("profile");
-        let wb = &state.workbench;
+        let profile = state.ctx.book.active_profile().cloned().expect("profile");
+        let wb = &state.panel::<WorkbenchPanel>().expect("workbench panel");
         (
-            state.shared.book.secrets_of(&profile.id).client_secret,
+            state.ctx.book.secrets_of(&profile.id).client_secret,
             wb.timestamp.clone(),
             wb.body.clone(),
         )
@@ -277,8 +283,10 @@ fn workbench_diagnoses_a_signature_made_with_a_lowercase_method() {
     );
     let expected = {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .encode(signature::hmac_sha512(secret.as_bytes(), text.as_bytes()))
+        base64::engine::general_purpose::STANDARD.encode(signature::hmac_sha512(
+            secret.expose().as_bytes(),
+            text.as_bytes(),
+        ))
     };
     window.type_into("Expected signature", &expected);
     window.click("Diagnose");
@@ -370,12 +378,12 @@ fn no_secret_lands_outside_the_secrets_file() {
     let paths = AppPaths::under(home.path());
     window.wait_for("profiles saved", |_| paths.secrets_file().exists());
     let (secret, pem) = {
-        let book = &window.harness.state().shared.book;
+        let book = &window.harness.state().ctx.book;
         let id = book.active.clone().expect("active");
         let s = book.secrets_of(&id);
         (s.client_secret, s.private_key_pem)
     };
-    let pem_line = pem.lines().nth(1).expect("pem body").to_string();
+    let pem_line = pem.expose().lines().nth(1).expect("pem body").to_string();
     // eframe's own persistence is compiled out (no "persistence" feature), so the only
     // files are ours: check every file under the home folder.
     for entry in walk(home.path()) {
@@ -384,7 +392,7 @@ fn no_secret_lands_outside_the_secrets_file() {
             continue;
         }
         assert!(
-            !text.contains(&secret),
+            !text.contains(secret.expose()),
             "client secret in {}",
             entry.display()
         );
@@ -418,7 +426,7 @@ fn first_run_starts_the_sandbox_and_cross_checks_agree_with_it() {
     let profile = window
         .harness
         .state()
-        .shared
+        .ctx
         .book
         .active_profile()
         .cloned()
@@ -485,7 +493,11 @@ fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
     window.wait_for_label("Sandbox: running at http://127.0.0.1:");
     window.click("Composer");
     window.wait_for("the token service preselected", |h| {
-        h.state().composer.service_id == "snap-73"
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .service_id
+            == "snap-73"
     });
     // The token service is preselected: send it.
     window.click("Send");
@@ -495,24 +507,39 @@ fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
     // VA payment from its template: the token is reused from the cache, signature symmetric.
     pick_service(&mut window, "25 VA Payment");
     window.wait_for("the VA payment template", |h| {
-        h.state().composer.body.contains("paymentRequestId")
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .body
+            .contains("paymentRequestId")
     });
     window.click("Send");
     window.wait_for("the payment's answer", |h| {
-        h.state().composer.report.is_some()
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .report
+            .is_some()
     });
-    let report = window.harness.state().composer.report.as_ref().map(|r| {
-        let body = r
-            .response
-            .as_ref()
-            .map(|x| String::from_utf8_lossy(&x.body).into_owned());
-        format!(
-            "{:?} {:?} {:?}",
-            r.error,
-            body,
-            r.built.as_ref().map(|b| &b.field_problems)
-        )
-    });
+    let report = window
+        .harness
+        .state()
+        .panel::<ComposerPanel>()
+        .expect("composer panel")
+        .report
+        .as_ref()
+        .map(|r| {
+            let body = r
+                .response
+                .as_ref()
+                .map(|x| String::from_utf8_lossy(&x.body).into_owned());
+            format!(
+                "{:?} {:?} {:?}",
+                r.error,
+                body,
+                r.built.as_ref().map(|b| &b.field_problems)
+            )
+        });
     assert!(format!("{report:?}").contains("2002500"), "{report:?}");
     window.wait_for_label("responseCode 2002500");
     let body = window.output("Response body");
@@ -529,29 +556,45 @@ fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
     window.harness.step();
     window.click("Open in composer");
     window.wait_for("the composer to take it", |h| {
-        h.state().nav == snap_console::ui::app::Nav::Composer
+        h.state().current() == "Composer"
     });
     assert!(
         window
             .harness
             .state()
-            .composer
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
             .body
             .contains("paymentRequestId")
     );
     assert!(
-        window.harness.state().composer.report.is_none(),
+        window
+            .harness
+            .state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .report
+            .is_none(),
         "opening never sends"
     );
 
     // The history file holds no secret of the profile.
-    let book = window.harness.state().shared.book.clone();
+    let book = window.harness.state().ctx.book.clone();
     let secrets = book.secrets_of(book.active.as_deref().expect("active"));
     let raw = std::fs::read_to_string(AppPaths::under(home.path()).data_dir.join("history.jsonl"))
         .expect("history file");
     assert!(raw.contains("2002500"));
-    assert!(!raw.contains(&secrets.client_secret));
-    assert!(!raw.contains(secrets.private_key_pem.lines().nth(1).expect("pem")));
+    assert!(!raw.contains(secrets.client_secret.expose()));
+    assert!(
+        !raw.contains(
+            secrets
+                .private_key_pem
+                .expose()
+                .lines()
+                .nth(1)
+                .expect("pem")
+        )
+    );
 }
 
 #[test]
@@ -565,14 +608,18 @@ fn composer_reports_a_dead_server_and_records_it() {
     drop(dead);
     {
         let state = window.harness.state_mut();
-        let id = state.shared.book.active.clone().expect("active");
-        if let Some(p) = state.shared.book.profiles.iter_mut().find(|p| p.id == id) {
+        let id = state.ctx.book.active.clone().expect("active");
+        if let Some(p) = state.ctx.book.profiles.iter_mut().find(|p| p.id == id) {
             p.base_url = format!("http://127.0.0.1:{port}");
         }
     }
     window.click("Composer");
     window.wait_for("the token service preselected", |h| {
-        h.state().composer.service_id == "snap-73"
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .service_id
+            == "snap-73"
     });
     window.click("Send");
     window.wait_for_label("No response: nothing is listening at 127.0.0.1");
@@ -587,11 +634,19 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
     window.wait_for_label("Sandbox: running at http://127.0.0.1:");
     window.click("Composer");
     window.wait_for("the composer", |h| {
-        h.state().composer.service_id == "snap-73"
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .service_id
+            == "snap-73"
     });
     pick_service(&mut window, "25 VA Payment");
     window.wait_for("the VA payment template", |h| {
-        h.state().composer.body.contains("paymentRequestId")
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .body
+            .contains("paymentRequestId")
     });
     window.click("Send");
     window.wait_for_label("responseCode 2002500");
@@ -602,7 +657,8 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
     let item = window
         .harness
         .state()
-        .inbox
+        .panel::<InboxPanel>()
+        .expect("inbox panel")
         .received
         .front()
         .cloned()
@@ -668,8 +724,8 @@ fn broken_server() -> std::net::SocketAddr {
 
 fn point_active_profile_at(window: &mut Window, base_url: String, timeout_seconds: u64) {
     let state = window.harness.state_mut();
-    let id = state.shared.book.active.clone().expect("active");
-    if let Some(p) = state.shared.book.profiles.iter_mut().find(|p| p.id == id) {
+    let id = state.ctx.book.active.clone().expect("active");
+    if let Some(p) = state.ctx.book.profiles.iter_mut().find(|p| p.id == id) {
         p.base_url = base_url;
         p.timeout_seconds = timeout_seconds;
     }
@@ -682,7 +738,11 @@ fn composer_reports_a_slow_server_and_a_non_json_500_and_records_both() {
     window.wait_for_label("Sandbox: running at http://127.0.0.1:");
     window.click("Composer");
     window.wait_for("the composer", |h| {
-        h.state().composer.service_id == "snap-73"
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .service_id
+            == "snap-73"
     });
 
     let (slow, _held) = silent_server();
@@ -716,14 +776,18 @@ fn a_new_key_for_the_sandbox_profile_restarts_the_sandbox_with_it() {
     window.wait_for_label("restarting the sandbox");
     window.wait_for("the sandbox to run again", |h| {
         matches!(
-            h.state().shared.sandbox,
-            snap_console::ui::app::SandboxState::Running { .. }
+            h.state().ctx.sandbox,
+            snap_console::ui::context::SandboxState::Running { .. }
         )
     });
     // The token request, signed with the new key, is accepted.
     window.click("Composer");
     window.wait_for("the composer", |h| {
-        h.state().composer.service_id == "snap-73"
+        h.state()
+            .panel::<ComposerPanel>()
+            .expect("composer panel")
+            .service_id
+            == "snap-73"
     });
     window.click("Send");
     window.wait_for_label("responseCode 2007300");

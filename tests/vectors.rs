@@ -2,6 +2,9 @@
 //! minified body, its hash, the signature; and each verifies, and stops verifying when one
 //! byte of its input changes.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "common/snap_vectors.rs"]
 mod snap_vectors;
 

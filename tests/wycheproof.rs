@@ -3,6 +3,9 @@
 //! generation (deterministic, so byte-exact), and HMAC-SHA512 (including truncated tags).
 //! Keys are read through `snap_console::snap::keys`, so these also exercise the key parser.
 
+// Test, bench and example code may panic: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use hmac::{Hmac, Mac};

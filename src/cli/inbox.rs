@@ -131,11 +131,11 @@ fn setup(args: &InboxArgs, paths: &AppPaths) -> Result<Setup, CliError> {
         }
         let secrets = book.secrets_of(&profile.id);
         if !secrets.client_secret.is_empty() {
-            redactor = redactor.secret(&secrets.client_secret);
-            keys.client_secret = Some(Zeroizing::new(secrets.client_secret.clone()));
+            redactor = redactor.secret(secrets.client_secret.expose());
+            keys.client_secret = Some(Zeroizing::new(secrets.client_secret.expose().to_string()));
         }
         if !secrets.private_key_pem.is_empty() {
-            redactor = redactor.secret(&secrets.private_key_pem);
+            redactor = redactor.secret(secrets.private_key_pem.expose());
         }
     }
     if let Some(path) = &args.public_key {

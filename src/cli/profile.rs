@@ -157,8 +157,8 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         None => String::new(),
     };
     let secrets = ProfileSecrets {
-        client_secret: client_secret.to_string(),
-        private_key_pem,
+        client_secret: client_secret.to_string().into(),
+        private_key_pem: private_key_pem.into(),
     };
     let id = profile.id.clone();
     book.secrets.insert(id.clone(), secrets);
@@ -296,7 +296,7 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
                 verify_tls: p.verify_tls,
                 timeout_seconds: p.timeout_seconds,
                 client_secret_set: !secrets.client_secret.is_empty(),
-                private_key: key_view(&secrets.private_key_pem),
+                private_key: key_view(secrets.private_key_pem.expose()),
             }
         })
         .collect();

@@ -14,14 +14,15 @@ use clap::Args;
 use serde_json::{Map, Value, json};
 
 use super::inputs::{self, CliError};
+use crate::flows;
+use crate::flows::history::FileRecorder;
 use crate::net::client::decode::describe_response;
-use crate::net::client::flow::{Run, exchange, redacted_exchanges};
+use crate::net::client::flow::Run;
 use crate::net::client::token::TokenCache;
 use crate::net::client::{HeaderOverride, RequestDraft};
 use crate::snap::catalog::{self, Service};
-use crate::store::history::HistoryStore;
 use crate::store::paths::AppPaths;
-use crate::store::profiles::{self, Profile, ProfileSecrets};
+use crate::store::profiles;
 
 #[derive(Args, Debug)]
 pub struct SendArgs {
@@ -92,10 +93,12 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Other(format!("cannot start the async runtime: {e}")))?;
     // One process, one send: the token cache lives for this call only.
     let tokens = TokenCache::new();
-    let run = runtime.block_on(exchange(&profile, &secrets, service, &draft, &tokens, None));
-
-    let mut history_problems = Vec::new();
-    record_history(&paths, &profile, &secrets, &run, &mut history_problems);
+    let recorder = std::sync::Arc::new(FileRecorder::new(paths.data_dir.clone()));
+    let sent = runtime.block_on(flows::send::send(
+        &profile, &secrets, service, &draft, &tokens, None, recorder,
+    ));
+    let run = sent.run;
+    let history_problems: Vec<String> = sent.history_problem.into_iter().collect();
 
     let code = if args.json {
         print_json(&run, service, &history_problems)
@@ -128,34 +131,6 @@ fn parse_headers(raw: &[String]) -> Result<Vec<HeaderOverride>, CliError> {
             Ok(HeaderOverride::set(name, value.trim()))
         })
         .collect()
-}
-
-/// Append the token request (if any) and the request to the history, redacted. A history
-/// that cannot be written is reported, never fatal: the request was made either way.
-fn record_history(
-    paths: &AppPaths,
-    profile: &Profile,
-    secrets: &ProfileSecrets,
-    run: &Run,
-    problems: &mut Vec<String>,
-) {
-    let exchanges = redacted_exchanges(profile, secrets, run);
-    if exchanges.is_empty() {
-        return;
-    }
-    let mut store = match HistoryStore::open(&paths.data_dir) {
-        Ok((store, _report)) => store,
-        Err(e) => {
-            problems.push(format!("the exchange is not in the history: {e}"));
-            return;
-        }
-    };
-    for exchange in exchanges {
-        if let Err(e) = store.append(exchange) {
-            problems.push(e.to_string());
-            return;
-        }
-    }
 }
 
 fn print_text(run: &Run, history_problems: &[String]) -> ExitCode {

@@ -4,17 +4,18 @@
 
 use egui::{ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 
-use super::app::{Level, Shared};
+use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
-use crate::net::client::headers::auto_header_names;
-use crate::net::client::{HeaderOverride, RequestDraft, default_path};
+use crate::model::{HeaderOverride, Profile, RequestDraft, Secret};
 use crate::snap::catalog::{self, Service, ServiceAuth};
 use crate::snap::templates::{self, TemplateValues};
 use crate::snap::{biller, timestamp, validate};
-use crate::store::history::Exchange;
-use crate::store::profiles::Profile;
-use crate::worker::send::SendReport;
-use crate::worker::{Command, FileChoice};
+use crate::worker::composer::{
+    BuiltRequest, ComposerCommand, ComposerEvent, SendReport, auto_header_names,
+    sample_va_payment_notification,
+};
+use crate::worker::history::Exchange;
+use crate::worker::{Command, Event, FileChoice};
 
 /// Bodies larger than this are shown raw and cut (pretty-printing megabytes would stall).
 const PRETTY_LIMIT: usize = 5 * 1024 * 1024;
@@ -32,6 +33,9 @@ pub struct HeaderRow {
     pub omit: bool,
 }
 
+/// Its title in the navigation list.
+pub const TITLE: &str = "Composer";
+
 #[derive(Default)]
 pub struct ComposerPanel {
     pub service_id: String,
@@ -48,8 +52,6 @@ pub struct ComposerPanel {
     show_raw: bool,
     token_note: Option<Result<String, String>>,
     problems_for: Option<(u64, Vec<validate::FieldProblem>, Option<String>)>,
-    /// For the "Diagnose" hand-off to the workbench.
-    pub diagnose_request: bool,
     save_path: String,
     /// Narrows the service list ("va pay", "25", "qr").
     pub service_filter: String,
@@ -65,15 +67,15 @@ impl ComposerPanel {
         &mut self,
         service: &Service,
         profile: Option<&Profile>,
-        client_secret: &str,
+        client_secret: &Secret,
     ) {
         self.service_id = service.id.clone();
         self.method = service.method.clone();
         self.path = match profile {
-            Some(p) => default_path(p, service),
+            Some(p) => p.path_of(service),
             None => service.full_path("/api"),
         };
-        self.body = template_body(service, profile, client_secret);
+        self.body = template_body(service, profile, client_secret.expose());
         let mode = profile.map(|p| p.signature_mode).unwrap_or_default();
         self.headers = auto_header_names(service.auth, mode)
             .into_iter()
@@ -92,7 +94,7 @@ impl ComposerPanel {
         &mut self,
         exchange: &Exchange,
         profile: Option<&Profile>,
-        client_secret: &str,
+        client_secret: &Secret,
     ) {
         if let Some(service) = exchange
             .service
@@ -131,7 +133,7 @@ impl ComposerPanel {
 
     /// Send a VA payment notification signed as NICEPAY signs it (`X-CLIENT-KEY|X-TIMESTAMP`
     /// with a private key) to any URL: the developer's own merchant server, or the inbox.
-    fn test_notification(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn test_notification(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.label(RichText::new("Send a test notification (signed as a provider would)").strong());
         ui.scope(|ui| {
             ui.label(RichText::new("A VA payment notification signed with the active profile's private key over X-CLIENT-KEY|X-TIMESTAMP. The receiver verifies it with the matching public key.").weak());
@@ -140,19 +142,19 @@ impl ComposerPanel {
             });
             if self.notification_body.trim().is_empty() {
                 let psid = shared.book.active_profile().map(|p| p.partner_service_id.clone()).filter(|s| !s.is_empty()).unwrap_or_else(|| "   12345".into());
-                self.notification_body = crate::net::inbox::sample_va_payment_notification(&psid, &timestamp::new_external_id(12));
+                self.notification_body = sample_va_payment_notification(&psid, &timestamp::new_external_id(12));
             }
             widgets::multiline(ui, "Notification body", &mut self.notification_body, 6);
             if ui.button("Send notification").clicked() {
                 match shared.book.active_profile().cloned() {
                     Some(profile) => {
                         self.notification_result = None;
-                        shared.send(Command::SendTestNotification {
+                        shared.send(Command::Composer(ComposerCommand::SendTestNotification {
                             url: self.notification_url.trim().to_string(),
                             client_id: profile.client_id.clone(),
                             private_key_pem: shared.book.secrets_of(&profile.id).private_key_pem,
                             body: self.notification_body.clone(),
-                        });
+                        }));
                     }
                     None => shared.notify(Level::Error, "no active profile"),
                 }
@@ -202,7 +204,7 @@ impl ComposerPanel {
         }
     }
 
-    pub fn send(&mut self, shared: &mut Shared) {
+    pub fn send(&mut self, shared: &mut AppContext) {
         let Some(profile) = shared.book.active_profile().cloned() else {
             shared.notify(Level::Error, "no active profile: create one in Credentials");
             return;
@@ -216,13 +218,13 @@ impl ComposerPanel {
         self.generation += 1;
         self.in_flight = Some(cancel_tx);
         self.report = None;
-        shared.send(Command::Send {
+        shared.send(Command::Composer(ComposerCommand::Send {
             generation: self.generation,
             profile: Box::new(profile),
             secrets,
             draft: Box::new(self.draft()),
             cancel: cancel_rx,
-        });
+        }));
     }
 
     fn cancel(&mut self) {
@@ -233,38 +235,7 @@ impl ComposerPanel {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared) {
-        ui.heading("Composer");
-        if self.service_id.is_empty() {
-            let profile = shared.book.active_profile().cloned();
-            let secret = profile
-                .as_ref()
-                .map(|p| shared.book.secrets_of(&p.id).client_secret)
-                .unwrap_or_default();
-            if let Some(service) = catalog::by_code("73") {
-                self.select_service(service, profile.as_ref(), &secret);
-            }
-        }
-        // Ctrl+Enter sends from anywhere in the panel.
-        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter))
-            && !self.is_sending()
-        {
-            self.send(shared);
-        }
-        ScrollArea::vertical()
-            .id_salt("composer_scroll")
-            .show(ui, |ui| {
-                self.request_editor(ui, shared);
-                ui.add_space(8.0);
-                ui.separator();
-                self.response_view(ui, shared);
-                ui.add_space(12.0);
-                ui.separator();
-                self.test_notification(ui, shared);
-            });
-    }
-
-    fn service_picker(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn service_picker(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let label = ui.label("Service");
         let current = catalog::services()
             .iter()
@@ -325,17 +296,14 @@ impl ComposerPanel {
             .labelled_by(find.id);
         });
         if let Some(service) = picked {
-            let profile = shared.book.active_profile().cloned();
-            let secret = profile
-                .as_ref()
-                .map(|p| shared.book.secrets_of(&p.id).client_secret)
-                .unwrap_or_default();
+            let profile = shared.active_profile().cloned();
+            let secret = shared.active_secrets().client_secret;
             self.select_service(service, profile.as_ref(), &secret);
         }
         ui.end_row();
     }
 
-    fn request_editor(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn request_editor(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let profile_name = shared
             .book
             .active_profile()
@@ -443,7 +411,7 @@ impl ComposerPanel {
         }
     }
 
-    fn action_row(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn action_row(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.horizontal(|ui| {
             if self.is_sending() {
                 ui.spinner();
@@ -463,10 +431,10 @@ impl ComposerPanel {
             {
                 let secrets = shared.book.secrets_of(&profile.id);
                 self.token_note = None;
-                shared.send(Command::GetToken {
+                shared.send(Command::Composer(ComposerCommand::GetToken {
                     profile: Box::new(profile),
                     secrets,
-                });
+                }));
             }
             let curl = self.report.as_ref().and_then(|r| r.curl.clone());
             if ui
@@ -488,7 +456,7 @@ impl ComposerPanel {
         });
     }
 
-    fn response_view(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn response_view(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let Some(report) = &self.report else {
             ui.label(RichText::new("No response yet.").weak());
             return;
@@ -565,7 +533,9 @@ impl ComposerPanel {
                         .button("Diagnose this signature in the workbench")
                         .clicked()
                 {
-                    self.diagnose_request = true;
+                    if let Some(built) = response_built(&self.report) {
+                        shared.act(Action::DiagnoseInWorkbench(Box::new(built)));
+                    }
                 }
             }
             ui.collapsing(
@@ -587,7 +557,7 @@ impl ComposerPanel {
                 Grid::new("sent_headers").num_columns(2).show(ui, |ui| {
                     for (name, value) in &built.headers {
                         ui.label(name);
-                        let shown = if crate::net::client::headers::is_sensitive(name) {
+                        let shown = if crate::model::draft::is_sensitive(name) {
                             mask(value)
                         } else {
                             value.clone()
@@ -605,10 +575,75 @@ impl ComposerPanel {
     }
 }
 
+impl Panel for ComposerPanel {
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn ui(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        ui.heading("Composer");
+        if self.service_id.is_empty() {
+            let profile = shared.active_profile().cloned();
+            let secret = shared.active_secrets().client_secret;
+            if let Some(service) = catalog::by_code("73") {
+                self.select_service(service, profile.as_ref(), &secret);
+            }
+        }
+        // Ctrl+Enter sends from anywhere in the panel.
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter))
+            && !self.is_sending()
+        {
+            self.send(shared);
+        }
+        ScrollArea::vertical()
+            .id_salt("composer_scroll")
+            .show(ui, |ui| {
+                self.request_editor(ui, shared);
+                ui.add_space(8.0);
+                ui.separator();
+                self.response_view(ui, shared);
+                ui.add_space(12.0);
+                ui.separator();
+                self.test_notification(ui, shared);
+            });
+    }
+
+    fn take_event(&mut self, event: Event, _ctx: &mut AppContext) -> Option<Event> {
+        match event {
+            Event::Composer(ComposerEvent::Sent { generation, report }) => {
+                self.accept(generation, *report)
+            }
+            Event::Composer(ComposerEvent::TokenFetched(result)) => self.token_fetched(result),
+            Event::Composer(ComposerEvent::TestNotificationSent(result)) => {
+                self.notification_sent(result)
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    fn on_action(&mut self, action: &Action, ctx: &mut AppContext) {
+        match action {
+            Action::OpenInComposer(exchange) => {
+                let profile = ctx.active_profile().cloned();
+                let secret = ctx.active_secrets().client_secret;
+                self.open_exchange(exchange, profile.as_ref(), &secret);
+            }
+            Action::InboxListening { base_url, .. } => self.notification_url_default(base_url),
+            _ => {}
+        }
+    }
+}
+
+/// The request behind the report on screen, for the workbench.
+fn response_built(report: &Option<SendReport>) -> Option<BuiltRequest> {
+    report.as_ref().and_then(|r| r.built.clone())
+}
+
 /// The response body: pretty JSON, or raw (cut on screen when large, with Save…).
 fn body_view(
     ui: &mut Ui,
-    shared: &mut Shared,
+    shared: &mut AppContext,
     report: &SendReport,
     show_raw: &mut bool,
     save_path: &mut String,
@@ -653,16 +688,16 @@ fn body_view(
             ui.add(TextEdit::singleline(save_path).desired_width(300.0))
                 .labelled_by(label.id);
             if ui.button("Save…").clicked() {
-                shared.send(Command::SaveBytes {
+                shared.send(Command::Composer(ComposerCommand::SaveBytes {
                     bytes: response.body.clone(),
                     to: FileChoice::Dialog,
-                });
+                }));
             }
             if ui.button("Save to path").clicked() {
-                shared.send(Command::SaveBytes {
+                shared.send(Command::Composer(ComposerCommand::SaveBytes {
                     bytes: response.body.clone(),
                     to: FileChoice::Path(save_path.trim().into()),
-                });
+                }));
             }
         });
     }

@@ -5,11 +5,15 @@ use std::path::PathBuf;
 
 use egui::{ComboBox, Grid, RichText, ScrollArea, Ui};
 
-use super::app::{Level, Shared};
+use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
+use crate::model::{Profile, ProfileBook, Secret, SignatureMode, TimestampStyle, new_profile_id};
 use crate::snap::minify::MinifyMode;
-use crate::store::profiles::{Profile, ProfileBook, SignatureMode, TimestampStyle, new_profile_id};
-use crate::worker::{Command, FileChoice};
+use crate::worker::keys::{KeysCommand, KeysEvent};
+use crate::worker::{Command, Event, FileChoice};
+
+/// Its title in the navigation list.
+pub const TITLE: &str = "Credentials";
 
 #[derive(Default)]
 pub struct CredentialsPanel {
@@ -20,7 +24,7 @@ pub struct CredentialsPanel {
     /// Path fields beside every dialog button.
     key_path: String,
     public_key_path: String,
-    passphrase: String,
+    passphrase: Secret,
     /// An encrypted key waiting for its passphrase.
     passphrase_for: Option<(String, PathBuf)>,
     dialog_missing: bool,
@@ -46,14 +50,14 @@ impl CredentialsPanel {
 
     pub fn key_loaded(&mut self) {
         self.passphrase_for = None;
-        self.passphrase.clear();
+        self.passphrase = Secret::default();
     }
 
     pub fn dialog_unavailable(&mut self) {
         self.dialog_missing = true;
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         if self.bits == 0 {
             self.bits = 2048;
         }
@@ -82,7 +86,7 @@ impl CredentialsPanel {
         self.delete_confirmation(ui, shared);
     }
 
-    fn profile_list(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn profile_list(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.label(RichText::new("Profiles").strong());
         let active = shared.book.active.clone();
         for profile in &shared.book.profiles {
@@ -127,7 +131,7 @@ impl CredentialsPanel {
         });
     }
 
-    fn duplicate(&mut self, id: &str, shared: &mut Shared) {
+    fn duplicate(&mut self, id: &str, shared: &mut AppContext) {
         let Some(original) = shared.book.profiles.iter().find(|p| p.id == id).cloned() else {
             return;
         };
@@ -145,7 +149,7 @@ impl CredentialsPanel {
         shared.mark_dirty();
     }
 
-    fn delete_confirmation(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn delete_confirmation(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let Some(id) = self.confirm_delete.clone() else {
             return;
         };
@@ -183,7 +187,7 @@ impl CredentialsPanel {
         }
     }
 
-    fn profile_editor(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn profile_editor(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let Some(id) = self.selected.clone() else {
             ui.label("No profile selected.");
             return;
@@ -214,7 +218,7 @@ impl CredentialsPanel {
                 widgets::secret_row(
                     ui,
                     "Client secret",
-                    &mut secrets.client_secret,
+                    secrets.client_secret.expose_mut(),
                     &mut self.reveal_secret,
                 );
                 widgets::text_row(ui, "Partner ID (X-PARTNER-ID)", &mut profile.partner_id);
@@ -311,11 +315,17 @@ impl CredentialsPanel {
         });
     }
 
-    fn private_key_section(&mut self, ui: &mut Ui, shared: &mut Shared, id: &str, pem: &str) {
+    fn private_key_section(
+        &mut self,
+        ui: &mut Ui,
+        shared: &mut AppContext,
+        id: &str,
+        pem: &Secret,
+    ) {
         ui.label(RichText::new("Private key (signs tokens and asymmetric requests)").strong());
-        match shared.fingerprint(pem) {
+        match shared.fingerprint(pem.expose()) {
             Some(text) => ui.label(format!("Key: {text}")),
-            None if pem.trim().is_empty() => ui.label("Key: none"),
+            None if pem.is_empty() => ui.label("Key: none"),
             None => ui.label("Key: reading…"),
         };
         if self.dialog_missing {
@@ -325,7 +335,7 @@ impl CredentialsPanel {
         ui.horizontal(|ui| {
             let label = ui.label("Passphrase");
             ui.add(
-                egui::TextEdit::singleline(&mut self.passphrase)
+                egui::TextEdit::singleline(self.passphrase.expose_mut())
                     .password(true)
                     .desired_width(200.0),
             )
@@ -342,25 +352,25 @@ impl CredentialsPanel {
             );
         }
         let typed = PathBuf::from(self.key_path.trim());
-        let passphrase = Some(self.passphrase.clone()).filter(|p| !p.is_empty());
+        let passphrase = self.passphrase.clone().non_empty();
         ui.horizontal_wrapped(|ui| {
             if ui
                 .button("Load…")
                 .on_hover_text("Load a private key with a file dialog")
                 .clicked()
             {
-                shared.send(Command::ImportPrivateKey {
+                shared.send(Command::Keys(KeysCommand::ImportPrivate {
                     profile_id: id.to_string(),
                     from: FileChoice::Dialog,
                     passphrase: passphrase.clone(),
-                });
+                }));
             }
             if ui.button("Load from path").clicked() {
-                shared.send(Command::ImportPrivateKey {
+                shared.send(Command::Keys(KeysCommand::ImportPrivate {
                     profile_id: id.to_string(),
                     from: FileChoice::Path(typed.clone()),
                     passphrase: passphrase.clone(),
-                });
+                }));
             }
             let label = ui.label("Key size");
             ComboBox::from_id_salt("key_bits")
@@ -373,14 +383,14 @@ impl CredentialsPanel {
                 .response
                 .labelled_by(label.id);
             if ui.button("Generate").clicked() {
-                shared.send(Command::GenerateKey {
+                shared.send(Command::Keys(KeysCommand::Generate {
                     profile_id: id.to_string(),
                     bits: self.bits,
-                });
+                }));
                 shared.notify(Level::Info, format!("generating a {}-bit key…", self.bits));
             }
         });
-        let has_key = !pem.trim().is_empty();
+        let has_key = !pem.expose().trim().is_empty();
         ui.add_enabled_ui(has_key, |ui| {
             ui.horizontal_wrapped(|ui| {
                 if ui
@@ -390,40 +400,40 @@ impl CredentialsPanel {
                     )
                     .clicked()
                 {
-                    shared.send(Command::SavePrivateKey {
-                        pem: pem.to_string(),
+                    shared.send(Command::Keys(KeysCommand::SavePrivate {
+                        pem: pem.clone(),
                         passphrase: passphrase.clone(),
                         to: FileChoice::Dialog,
-                    });
+                    }));
                 }
                 if ui.button("Save to path").clicked() {
-                    shared.send(Command::SavePrivateKey {
-                        pem: pem.to_string(),
+                    shared.send(Command::Keys(KeysCommand::SavePrivate {
+                        pem: pem.clone(),
                         passphrase: passphrase.clone(),
                         to: FileChoice::Path(typed.clone()),
-                    });
+                    }));
                 }
                 if ui
                     .button("Export public key…")
                     .on_hover_text("Save the public key (SPKI PEM) for the provider's portal")
                     .clicked()
                 {
-                    shared.send(Command::ExportPublicKey {
-                        private_pem: pem.to_string(),
+                    shared.send(Command::Keys(KeysCommand::ExportPublic {
+                        private_pem: pem.clone(),
                         to: FileChoice::Dialog,
-                    });
+                    }));
                 }
                 if ui.button("Export public key to path").clicked() {
-                    shared.send(Command::ExportPublicKey {
-                        private_pem: pem.to_string(),
+                    shared.send(Command::Keys(KeysCommand::ExportPublic {
+                        private_pem: pem.clone(),
                         to: FileChoice::Path(typed.clone()),
-                    });
+                    }));
                 }
             });
         });
     }
 
-    fn public_key_section(&mut self, ui: &mut Ui, shared: &mut Shared, id: &str, pem: &str) {
+    fn public_key_section(&mut self, ui: &mut Ui, shared: &mut AppContext, id: &str, pem: &str) {
         ui.label(
             RichText::new("Counterparty public key (verifies what the provider sends)").strong(),
         );
@@ -436,16 +446,16 @@ impl CredentialsPanel {
         let typed = PathBuf::from(self.public_key_path.trim());
         ui.horizontal(|ui| {
             if ui.button("Load public key…").clicked() {
-                shared.send(Command::ImportPublicKey {
+                shared.send(Command::Keys(KeysCommand::ImportPublic {
                     profile_id: id.to_string(),
                     from: FileChoice::Dialog,
-                });
+                }));
             }
             if ui.button("Load public key from path").clicked() {
-                shared.send(Command::ImportPublicKey {
+                shared.send(Command::Keys(KeysCommand::ImportPublic {
                     profile_id: id.to_string(),
                     from: FileChoice::Path(typed),
-                });
+                }));
             }
         });
     }
@@ -455,4 +465,33 @@ impl CredentialsPanel {
 enum PathField {
     Key,
     PublicKey,
+}
+
+impl Panel for CredentialsPanel {
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
+        self.draw(ui, ctx);
+    }
+
+    fn take_event(&mut self, event: Event, _ctx: &mut AppContext) -> Option<Event> {
+        match event {
+            Event::Keys(KeysEvent::PassphraseNeeded { profile_id, path }) => {
+                self.ask_passphrase(profile_id, path);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn on_action(&mut self, action: &Action, ctx: &mut AppContext) {
+        match action {
+            Action::ProfilesReplaced => self.select_active(&ctx.book),
+            Action::PrivateKeyLoaded => self.key_loaded(),
+            Action::DialogUnavailable => self.dialog_unavailable(),
+            _ => {}
+        }
+    }
 }

@@ -7,11 +7,13 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
 
-use super::app::{Level, Shared};
+use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
-use crate::store::history::{Exchange, Query, Retention, StatusFilter};
-use crate::worker::history::{ExportFormat, SharedHistory};
-use crate::worker::{Command, FileChoice};
+use crate::worker::history::{
+    Direction, Exchange, ExportFormat, HistoryCommand, HistoryEvent, Query, Retention,
+    SharedHistory, StatusFilter,
+};
+use crate::worker::{Command, Event, FileChoice};
 
 const ROW_HEIGHT: f32 = 22.0;
 
@@ -35,7 +37,6 @@ pub struct HistoryPanel {
     max_entries: String,
     max_megabytes: String,
     /// "Open in composer" pressed for this exchange (the app hands it over).
-    pub open_in_composer: Option<Exchange>,
     pub count: usize,
 }
 
@@ -78,7 +79,7 @@ impl HistoryPanel {
         })
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared, history: &SharedHistory) {
+    fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext, history: &SharedHistory) {
         ui.heading("History");
         let query = self.query();
         Grid::new("history_filters")
@@ -172,7 +173,12 @@ impl HistoryPanel {
         }
     }
 
-    fn search_if_changed(&mut self, query: &Query, shared: &mut Shared, history: &SharedHistory) {
+    fn search_if_changed(
+        &mut self,
+        query: &Query,
+        shared: &mut AppContext,
+        history: &SharedHistory,
+    ) {
         let version = history
             .try_read()
             .map(|v| v.version)
@@ -183,10 +189,10 @@ impl HistoryPanel {
         }
         self.sent_query = Some(key);
         self.generation += 1;
-        shared.send(Command::SearchHistory {
+        shared.send(Command::History(HistoryCommand::Search {
             generation: self.generation,
             query: query.clone(),
-        });
+        }));
     }
 
     fn row(&mut self, ui: &mut Ui, entry: &Exchange) {
@@ -208,8 +214,8 @@ impl HistoryPanel {
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| "—".into());
             let direction = match entry.direction {
-                crate::store::history::Direction::Outbound => "out",
-                crate::store::history::Direction::Inbound => "in ",
+                Direction::Outbound => "out",
+                Direction::Inbound => "in ",
             };
             let text = format!(
                 "{}  {direction}  {:<6} {:<30}  {:>3}  {:<7}  {}",
@@ -230,7 +236,7 @@ impl HistoryPanel {
         });
     }
 
-    fn actions(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn actions(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("{} selected for export", self.ticked.len()));
             let l = ui.label("Export path");
@@ -272,10 +278,10 @@ impl HistoryPanel {
                     .parse::<u64>()
                     .ok()
                     .map(|mb| mb * 1024 * 1024);
-                shared.send(Command::SetRetention(Retention {
+                shared.send(Command::History(HistoryCommand::SetRetention(Retention {
                     max_entries: entries,
                     max_bytes: bytes,
-                }));
+                })));
             }
         });
         if self.confirm_clear {
@@ -287,7 +293,7 @@ impl HistoryPanel {
                     );
                     ui.horizontal(|ui| {
                         if ui.button("Delete everything").clicked() {
-                            shared.send(Command::ClearHistory);
+                            shared.send(Command::History(HistoryCommand::Clear));
                             self.confirm_clear = false;
                             self.selected = None;
                             self.ticked.clear();
@@ -303,7 +309,7 @@ impl HistoryPanel {
         }
     }
 
-    fn export(&mut self, shared: &mut Shared, format: ExportFormat, to: FileChoice) {
+    fn export(&mut self, shared: &mut AppContext, format: ExportFormat, to: FileChoice) {
         let ids: Vec<String> = if self.ticked.is_empty() {
             self.selected.iter().cloned().collect()
         } else {
@@ -316,10 +322,10 @@ impl HistoryPanel {
             );
             return;
         }
-        shared.send(Command::ExportHistory { ids, format, to });
+        shared.send(Command::History(HistoryCommand::Export { ids, format, to }));
     }
 
-    fn details(&mut self, ui: &mut Ui, shared: &mut Shared, entry: &Exchange) {
+    fn details(&mut self, ui: &mut Ui, shared: &mut AppContext, entry: &Exchange) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(format!("{} {}", entry.method, entry.url)).strong());
             if ui
@@ -327,10 +333,10 @@ impl HistoryPanel {
                 .on_hover_text("Fills the composer; nothing is sent until you press Send")
                 .clicked()
             {
-                self.open_in_composer = Some(entry.clone());
+                shared.act(Action::OpenInComposer(Box::new(entry.clone())));
             }
             if ui.button("Delete entry").clicked() {
-                shared.send(Command::DeleteHistory(entry.id.clone()));
+                shared.send(Command::History(HistoryCommand::Delete(entry.id.clone())));
                 self.selected = None;
                 self.ticked.remove(&entry.id);
             }
@@ -398,4 +404,52 @@ fn headers_text(headers: &[(String, String)]) -> String {
         .map(|(n, v)| format!("{n}: {v}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Its title in the navigation list.
+pub const TITLE: &str = "History";
+
+impl Panel for HistoryPanel {
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
+        let history = ctx.history.clone();
+        self.draw(ui, ctx, &history);
+    }
+
+    fn take_event(&mut self, event: Event, ctx: &mut AppContext) -> Option<Event> {
+        let Event::History(event) = event else {
+            return Some(event);
+        };
+        match event {
+            HistoryEvent::Opened { count, messages } => {
+                for message in messages {
+                    ctx.notify(Level::Warning, message.clone());
+                    ctx.problems.push(message);
+                }
+                self.count = count;
+                self.invalidate();
+            }
+            HistoryEvent::Changed(result) => {
+                if let Err(e) = result {
+                    ctx.notify(Level::Error, format!("history: {e}"));
+                }
+                self.invalidate();
+            }
+            HistoryEvent::Found {
+                generation,
+                version,
+                indices,
+            } => self.found(generation, version, indices),
+        }
+        None
+    }
+
+    fn on_action(&mut self, action: &Action, _ctx: &mut AppContext) {
+        if let Action::HistoryChanged = action {
+            self.invalidate();
+        }
+    }
 }

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use egui::{ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 
-use super::app::{Level, Shared};
+use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
-use crate::net::inbox::{AnswerRule, Received};
-use crate::worker::Command;
-use crate::worker::inbox::InboxKeys;
+use crate::worker::inbox::{
+    AnswerRule, InboxCommand, InboxEvent, InboxKeys, Received, hosted_paths, starting_template,
+};
+use crate::worker::{Command, Event};
 
 /// How many received requests the panel keeps (the listener keeps its own bounded list).
 const KEPT: usize = 500;
@@ -76,7 +77,7 @@ impl InboxPanel {
         self.received.truncate(KEPT);
     }
 
-    fn keys(shared: &Shared) -> InboxKeys {
+    fn keys(shared: &AppContext) -> InboxKeys {
         let Some(profile) = shared.book.active_profile() else {
             return InboxKeys::default();
         };
@@ -88,7 +89,7 @@ impl InboxPanel {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.heading("Inbox");
         self.listener_row(ui, shared);
         ui.add_space(6.0);
@@ -137,12 +138,12 @@ impl InboxPanel {
         }
     }
 
-    fn listener_row(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn listener_row(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.horizontal(|ui| match &self.listening {
             Some(url) => {
                 ui.label(RichText::new(format!("Listening at {url}")).color(widgets::OK));
                 if ui.button("Stop listening").clicked() {
-                    shared.send(Command::StopInbox);
+                    shared.send(Command::Inbox(InboxCommand::Stop));
                 }
             }
             None => {
@@ -166,11 +167,11 @@ impl InboxPanel {
                             Err(e)
                         }
                     }) {
-                        Ok(port) => shared.send(Command::StartInbox {
+                        Ok(port) => shared.send(Command::Inbox(InboxCommand::Start {
                             port,
                             all_interfaces: self.all_interfaces,
                             keys: Self::keys(shared),
-                        }),
+                        })),
                         Err(_) => shared.notify(
                             Level::Error,
                             format!(
@@ -188,7 +189,7 @@ impl InboxPanel {
         ui.label(RichText::new("Signatures are checked with the active profile's counterparty public key (NICEPAY notification rule, then the asymmetric transaction rule) and its client secret (symmetric).").weak());
     }
 
-    fn answer_rules(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn answer_rules(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.collapsing("Answers and canned failures", |ui| {
             Grid::new("inbox_answer")
                 .num_columns(2)
@@ -203,7 +204,7 @@ impl InboxPanel {
                         })
                         .width(360.0)
                         .show_ui(ui, |ui| {
-                            for path in crate::net::inbox::answers::hosted_paths() {
+                            for path in hosted_paths() {
                                 ui.selectable_value(&mut self.rule_path, path.clone(), path);
                             }
                         })
@@ -235,7 +236,7 @@ impl InboxPanel {
             if self.rule == RuleChoice::Template {
                 if self.template_body.is_empty()
                     && let AnswerRule::Template { status, body } =
-                        crate::net::inbox::answers::starting_template(&self.rule_path)
+                        starting_template(&self.rule_path)
                 {
                     self.template_status = status.to_string();
                     self.template_body = body;
@@ -250,10 +251,10 @@ impl InboxPanel {
                 .clicked()
             {
                 match self.rule_of() {
-                    Ok(rule) => shared.send(Command::SetInboxAnswer {
+                    Ok(rule) => shared.send(Command::Inbox(InboxCommand::SetAnswer {
                         path: self.rule_path.clone(),
                         rule,
-                    }),
+                    })),
                     Err(e) => shared.notify(Level::Error, e),
                 }
             }
@@ -347,4 +348,47 @@ fn details(ui: &mut Ui, item: &Received) {
                     );
                 });
         });
+}
+
+/// Its title in the navigation list.
+pub const TITLE: &str = "Inbox";
+
+impl Panel for InboxPanel {
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
+        self.draw(ui, ctx);
+    }
+
+    fn take_event(&mut self, event: Event, ctx: &mut AppContext) -> Option<Event> {
+        match event {
+            Event::Inbox(InboxEvent::Received {
+                received,
+                history_problem,
+            }) => {
+                if let Some(problem) = history_problem {
+                    ctx.notify(
+                        Level::Warning,
+                        format!("inbound request not in the history: {problem}"),
+                    );
+                }
+                ctx.notify(Level::Info, format!("inbox: {}", received.summary_text()));
+                self.receive(*received);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn on_action(&mut self, action: &Action, _ctx: &mut AppContext) {
+        match action {
+            Action::InboxListening { base_url, warning } => {
+                self.started(base_url.clone(), warning.clone())
+            }
+            Action::InboxStopped => self.stopped(),
+            _ => {}
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The window (egui/eframe): one file a panel, no I/O, no crypto that can block.
 pub mod app;
 pub mod composer;
+pub mod context;
 pub mod credentials;
 pub mod history;
 pub mod inbox;

@@ -6,15 +6,19 @@ use std::hash::{Hash, Hasher};
 use egui::text::LayoutJob;
 use egui::{Color32, ComboBox, FontId, Grid, RichText, ScrollArea, TextFormat, Ui};
 
-use super::app::Shared;
+use super::context::{Action, AppContext, Panel};
 use super::widgets;
-use crate::net::utilities::{CrossCheckKind, CrossCheckRequest, is_loopback};
+use crate::model::{Profile, ProfileBook, Secret, SignatureMode};
 use crate::snap::biller;
 use crate::snap::diagnose::Diagnosis;
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{PartName, SignatureInput, SignatureKind};
-use crate::store::profiles::ProfileBook;
-use crate::worker::{Command, KeyMaterial, SignatureJob, SignatureOutcome};
+use crate::worker::composer::BuiltRequest;
+use crate::worker::workbench::{
+    CrossCheckKind, CrossCheckRequest, KeyMaterial, SignatureJob, SignatureOutcome,
+    WorkbenchCommand, WorkbenchEvent, is_loopback,
+};
+use crate::worker::{Command, Event};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkbenchKind {
@@ -69,9 +73,9 @@ pub struct WorkbenchPanel {
     pub token: String,
     pub body: String,
     pub minify: MinifyMode,
-    pub client_secret: String,
+    pub client_secret: Secret,
     pub key_choice: KeyChoice,
-    pub pasted_key: String,
+    pub pasted_key: Secret,
     pub signature_to_verify: String,
     pub biller_user: String,
     pub biller_password: String,
@@ -116,9 +120,9 @@ impl Default for WorkbenchPanel {
             token: String::new(),
             body: SAMPLE_BODY.into(),
             minify: MinifyMode::Lexical,
-            client_secret: String::new(),
+            client_secret: Secret::default(),
             key_choice: KeyChoice::ProfilePrivateKey,
-            pasted_key: String::new(),
+            pasted_key: Secret::default(),
             signature_to_verify: String::new(),
             biller_user: String::new(),
             biller_password: String::new(),
@@ -152,14 +156,9 @@ impl WorkbenchPanel {
     }
 
     /// Take a request the composer sent (to diagnose its rejected signature).
-    pub fn take_request(
-        &mut self,
-        built: &crate::net::client::BuiltRequest,
-        profile: Option<&crate::store::profiles::Profile>,
-    ) {
+    pub fn take_request(&mut self, built: &BuiltRequest, profile: Option<&Profile>) {
         let header = |name: &str| built.header(name).unwrap_or_default().to_string();
-        let asymmetric = profile
-            .is_some_and(|p| p.signature_mode == crate::store::profiles::SignatureMode::Asymmetric);
+        let asymmetric = profile.is_some_and(|p| p.signature_mode == SignatureMode::Asymmetric);
         self.kind = WorkbenchKind::Signature(if asymmetric {
             SignatureKind::AsymmetricTransaction
         } else {
@@ -212,7 +211,7 @@ impl WorkbenchPanel {
         hasher.finish()
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         ui.heading("Signature workbench");
         ScrollArea::vertical()
             .id_salt("workbench_scroll")
@@ -260,7 +259,7 @@ impl WorkbenchPanel {
         });
     }
 
-    fn inputs(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+    fn inputs(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut AppContext) {
         Grid::new("workbench_inputs")
             .num_columns(2)
             .spacing([12.0, 6.0])
@@ -306,7 +305,7 @@ impl WorkbenchPanel {
                     widgets::secret_row(
                         ui,
                         "Client secret",
-                        &mut self.client_secret,
+                        self.client_secret.expose_mut(),
                         &mut self.state.reveal_secret,
                     );
                 } else {
@@ -335,11 +334,20 @@ impl WorkbenchPanel {
             widgets::multiline(ui, "Body", &mut self.body, 6);
         }
         if kind != SignatureKind::Symmetric && self.key_choice == KeyChoice::Pasted {
-            widgets::multiline(ui, "Pasted key (PEM or Base64)", &mut self.pasted_key, 4);
+            widgets::multiline(
+                ui,
+                "Pasted key (PEM or Base64)",
+                self.pasted_key.expose_mut(),
+                4,
+            );
         }
     }
 
-    fn key_material(&self, kind: SignatureKind, shared: &Shared) -> Result<KeyMaterial, String> {
+    fn key_material(
+        &self,
+        kind: SignatureKind,
+        shared: &AppContext,
+    ) -> Result<KeyMaterial, String> {
         if kind == SignatureKind::Symmetric {
             return Ok(KeyMaterial::ClientSecret(self.client_secret.clone()));
         }
@@ -349,7 +357,7 @@ impl WorkbenchPanel {
                 let pem = profile
                     .map(|p| shared.book.secrets_of(&p.id).private_key_pem)
                     .unwrap_or_default();
-                if pem.trim().is_empty() {
+                if pem.expose().trim().is_empty() {
                     Err(
                         "the active profile has no private key (Credentials: Generate or Load…)"
                             .into(),
@@ -368,17 +376,19 @@ impl WorkbenchPanel {
                     Ok(KeyMaterial::PublicKeyPem(pem))
                 }
             }
-            KeyChoice::Pasted if self.pasted_key.trim().is_empty() => {
+            KeyChoice::Pasted if self.pasted_key.expose().trim().is_empty() => {
                 Err("paste a key first".into())
             }
-            KeyChoice::Pasted if self.pasted_key.contains("PRIVATE KEY") => {
+            KeyChoice::Pasted if self.pasted_key.expose().contains("PRIVATE KEY") => {
                 Ok(KeyMaterial::PrivateKeyPem(self.pasted_key.clone()))
             }
-            KeyChoice::Pasted => Ok(KeyMaterial::PublicKeyPem(self.pasted_key.clone())),
+            KeyChoice::Pasted => Ok(KeyMaterial::PublicKeyPem(
+                self.pasted_key.expose().to_string(),
+            )),
         }
     }
 
-    fn recompute_if_changed(&mut self, kind: SignatureKind, shared: &mut Shared) {
+    fn recompute_if_changed(&mut self, kind: SignatureKind, shared: &mut AppContext) {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.inputs_hash().hash(&mut hasher);
         // The profile's keys are inputs too.
@@ -405,10 +415,10 @@ impl WorkbenchPanel {
         };
         let input = self.signature_input(kind);
         let verify = (self.mode == Mode::Verify).then(|| self.signature_to_verify.clone());
-        shared.send(Command::Sign {
+        shared.send(Command::Workbench(WorkbenchCommand::Sign {
             generation: self.state.generation,
             job: SignatureJob { input, key, verify },
-        });
+        }));
     }
 
     fn signature_input(&self, kind: SignatureKind) -> SignatureInput {
@@ -429,7 +439,7 @@ impl WorkbenchPanel {
     fn cross_check_request(
         &self,
         kind: SignatureKind,
-        shared: &Shared,
+        shared: &AppContext,
     ) -> Result<CrossCheckRequest, String> {
         let profile = shared.book.active_profile().ok_or("no active profile")?;
         if profile.base_url.trim().is_empty() {
@@ -438,16 +448,16 @@ impl WorkbenchPanel {
         let secrets = shared.book.secrets_of(&profile.id);
         let kind = match kind {
             SignatureKind::B2bToken => {
-                if secrets.private_key_pem.trim().is_empty() {
+                if secrets.private_key_pem.expose().trim().is_empty() {
                     return Err("the active profile has no private key".into());
                 }
                 CrossCheckKind::Auth {
                     client_id: self.client_id.clone(),
-                    private_key_pem: secrets.private_key_pem,
+                    private_key_pem: secrets.private_key_pem.expose().to_string(),
                 }
             }
             _ => CrossCheckKind::Service {
-                client_secret: self.client_secret.clone(),
+                client_secret: self.client_secret.expose().to_string(),
                 method: self.method.clone(),
                 endpoint_url: self.path.clone(),
                 access_token: self.token.clone(),
@@ -464,7 +474,7 @@ impl WorkbenchPanel {
         })
     }
 
-    fn cross_check(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+    fn cross_check(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut AppContext) {
         ui.label(RichText::new("Cross-check with the server").strong());
         let what = if kind == SignatureKind::B2bToken {
             "signature-auth (sends the private key)"
@@ -526,17 +536,17 @@ impl WorkbenchPanel {
         }
     }
 
-    fn start_cross_check(&mut self, request: CrossCheckRequest, shared: &mut Shared) {
+    fn start_cross_check(&mut self, request: CrossCheckRequest, shared: &mut AppContext) {
         self.state.cross_check_generation += 1;
         self.state.cross_checking = true;
         self.state.cross_check = None;
-        shared.send(Command::CrossCheck {
+        shared.send(Command::Workbench(WorkbenchCommand::CrossCheck {
             generation: self.state.cross_check_generation,
             request,
-        });
+        }));
     }
 
-    fn confirm_remote_dialog(&mut self, ui: &mut Ui, shared: &mut Shared) {
+    fn confirm_remote_dialog(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let Some(request) = self.state.confirm_remote.clone() else {
             return;
         };
@@ -562,7 +572,7 @@ impl WorkbenchPanel {
         }
     }
 
-    fn diagnosis(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut Shared) {
+    fn diagnosis(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut AppContext) {
         ui.label(RichText::new("Why is my signature rejected?").strong());
         ui.label("Paste the signature the counterparty expected (or its signature utility computed) for the inputs above. The known variants are tried: minify modes, timestamp forms, path prefix and query, token prefix, method case, hex or Base64, empty-body conventions, and pairs of them.");
         Grid::new("diagnosis_inputs").num_columns(2).show(ui, |ui| {
@@ -578,12 +588,12 @@ impl WorkbenchPanel {
                     self.state.diagnosis_generation += 1;
                     self.state.diagnosing = true;
                     self.state.diagnosis = None;
-                    shared.send(Command::Diagnose {
+                    shared.send(Command::Workbench(WorkbenchCommand::Diagnose {
                         generation: self.state.diagnosis_generation,
                         input: self.signature_input(kind),
                         key,
                         expected: self.expected_signature.trim().to_string(),
-                    });
+                    }));
                 }
                 Err(e) => self.state.diagnosis = Some(Err(e)),
             }
@@ -749,4 +759,41 @@ fn coloured_string_to_sign(prepared: &crate::snap::signature::Prepared, ui: &Ui)
     }
     job.wrap.max_width = ui.available_width();
     job
+}
+
+/// Its title in the navigation list.
+pub const TITLE: &str = "Workbench";
+
+impl Panel for WorkbenchPanel {
+    fn title(&self) -> &'static str {
+        TITLE
+    }
+
+    fn ui(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
+        self.draw(ui, ctx);
+    }
+
+    fn take_event(&mut self, event: Event, _ctx: &mut AppContext) -> Option<Event> {
+        let Event::Workbench(event) = event else {
+            return Some(event);
+        };
+        match event {
+            WorkbenchEvent::Signed { generation, result } => self.accept(generation, result),
+            WorkbenchEvent::Diagnosed { generation, result } => {
+                self.accept_diagnosis(generation, result)
+            }
+            WorkbenchEvent::CrossChecked { generation, result } => {
+                self.accept_cross_check(generation, result)
+            }
+        }
+        None
+    }
+
+    fn on_action(&mut self, action: &Action, ctx: &mut AppContext) {
+        match action {
+            Action::ProfilesReplaced => self.prefill(&ctx.book),
+            Action::DiagnoseInWorkbench(built) => self.take_request(built, ctx.active_profile()),
+            _ => {}
+        }
+    }
 }

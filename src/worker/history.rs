@@ -7,10 +7,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use crate::store::files::{self, Sensitivity};
-use crate::store::history::{self, Exchange, HistoryStore, Query, Retention};
+use crate::store::history::{self, HistoryStore};
+/// What the history panel draws and filters by.
+pub use crate::store::history::{Direction, Exchange, Query, Retention, StatusFilter};
 use crate::store::paths::AppPaths;
 
-use super::{Event, FileChoice};
+use super::dialogs::{self, FileChoice};
+use super::{Event, Notice, WorkerContext, blocking, failed};
 
 /// The store and a version that changes with every write (indices from a search are only
 /// valid for the version they were computed on).
@@ -65,7 +68,7 @@ pub fn open(paths: &AppPaths, history: &SharedHistory) -> Event {
             view.store = Some(store);
             view.version += 1;
             view.problem = None;
-            Event::HistoryOpened { count, messages }
+            Event::History(HistoryEvent::Opened { count, messages })
         }
         Err(e) => {
             let message = e.to_string();
@@ -73,10 +76,10 @@ pub fn open(paths: &AppPaths, history: &SharedHistory) -> Event {
             view.store = None;
             view.version += 1;
             view.problem = Some(message.clone());
-            Event::HistoryOpened {
+            Event::History(HistoryEvent::Opened {
                 count: 0,
                 messages: vec![message],
-            }
+            })
         }
     }
 }
@@ -142,7 +145,7 @@ pub fn export(history: &SharedHistory, ids: &[String], format: ExportFormat, to:
     let text = {
         let view = read_view(history);
         let Some(store) = &view.store else {
-            return Event::Failed("the history is not open".to_string());
+            return failed("the history is not open".to_string());
         };
         let chosen: Vec<&Exchange> = store
             .entries()
@@ -150,7 +153,7 @@ pub fn export(history: &SharedHistory, ids: &[String], format: ExportFormat, to:
             .filter(|e| ids.iter().any(|id| id == &e.id))
             .collect();
         if chosen.is_empty() {
-            return Event::Failed("select at least one exchange to export".to_string());
+            return failed("select at least one exchange to export".to_string());
         }
         match format {
             ExportFormat::Json => history::export_json(&chosen),
@@ -159,12 +162,12 @@ pub fn export(history: &SharedHistory, ids: &[String], format: ExportFormat, to:
         }
     };
     match files::write_atomic(&to, text.as_bytes(), Sensitivity::Secret) {
-        Ok(()) => Event::FileWritten(format!(
+        Ok(()) => Event::Notice(Notice::Done(format!(
             "{} exchange(s) exported to {}",
             ids.len(),
             to.display()
-        )),
-        Err(e) => Event::Failed(e.to_string()),
+        ))),
+        Err(e) => failed(e.to_string()),
     }
 }
 
@@ -175,8 +178,78 @@ pub fn export_to(
     format: ExportFormat,
     to: FileChoice,
 ) -> Event {
-    match super::resolve(to, false, "Export history", format.file_name()) {
+    match dialogs::save_path(to, "Export history", format.file_name()) {
         Ok(path) => export(history, ids, format, path),
         Err(unresolved) => unresolved.into(),
     }
+}
+
+/// The window's history as a recorder: appends go to the open store, and the version
+/// moves so that lists and searches on screen know they are stale.
+struct WindowRecorder(SharedHistory);
+
+impl crate::model::Recorder for WindowRecorder {
+    fn record(&self, exchange: Exchange) -> Result<(), String> {
+        append(&self.0, exchange)
+    }
+}
+
+/// What the worker's flows record through.
+pub fn recorder(context: &WorkerContext) -> Arc<dyn crate::model::Recorder> {
+    Arc::new(WindowRecorder(context.state.history.clone()))
+}
+
+#[derive(Debug)]
+pub enum HistoryCommand {
+    Open,
+    Search {
+        generation: u64,
+        query: Query,
+    },
+    Delete(String),
+    Clear,
+    SetRetention(Retention),
+    Export {
+        ids: Vec<String>,
+        format: ExportFormat,
+        to: FileChoice,
+    },
+}
+
+#[derive(Debug)]
+pub enum HistoryEvent {
+    Opened {
+        count: usize,
+        messages: Vec<String>,
+    },
+    /// The history changed (an append, a delete): searches are stale.
+    Changed(Result<(), String>),
+    Found {
+        generation: u64,
+        version: u64,
+        indices: Vec<usize>,
+    },
+}
+
+pub async fn handle(command: HistoryCommand, context: &WorkerContext) -> Event {
+    let shared = context.state.history.clone();
+    let paths = context.paths.clone();
+    blocking(move || match command {
+        HistoryCommand::Open => open(&paths, &shared),
+        HistoryCommand::Search { generation, query } => {
+            let (version, indices) = search(&shared, &query);
+            Event::History(HistoryEvent::Found {
+                generation,
+                version,
+                indices,
+            })
+        }
+        HistoryCommand::Delete(id) => Event::History(HistoryEvent::Changed(delete(&shared, &id))),
+        HistoryCommand::Clear => Event::History(HistoryEvent::Changed(clear(&shared))),
+        HistoryCommand::SetRetention(retention) => {
+            Event::History(HistoryEvent::Changed(set_retention(&shared, retention)))
+        }
+        HistoryCommand::Export { ids, format, to } => export_to(&shared, &ids, format, to),
+    })
+    .await
 }

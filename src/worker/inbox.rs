@@ -5,13 +5,15 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
-use super::{Event, WorkerContext, history};
-use crate::net::inbox::{
-    self, AnswerRule, InboxConfig, InboxHandle, Received, VerificationKeys, VerificationMode,
-};
+use super::{Event, WorkerContext, failed, history};
+use crate::model::Secret;
+/// What the inbox panel draws and sets.
+pub use crate::net::inbox::answers::{hosted_paths, starting_template};
+use crate::net::inbox::{self, InboxConfig, InboxHandle, VerificationKeys, VerificationMode};
+pub use crate::net::inbox::{AnswerRule, Received};
 use crate::snap::keys;
 use crate::store::history::Redactor;
 
@@ -19,7 +21,7 @@ use crate::store::history::Redactor;
 #[derive(Clone, Default)]
 pub struct InboxKeys {
     pub counterparty_public_pem: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
     pub client_id: String,
     pub profile_name: String,
 }
@@ -38,17 +40,67 @@ fn verification(keys: &InboxKeys) -> VerificationKeys {
         counterparty_public_key: keys::parse_public_key(keys.counterparty_public_pem.as_bytes())
             .ok()
             .map(|l| l.key),
-        client_secret: Some(keys.client_secret.clone())
+        client_secret: Some(keys.client_secret.expose().to_string())
             .filter(|s| !s.is_empty())
             .map(Zeroizing::new),
         expected_client_id: Some(keys.client_id.clone()).filter(|s| !s.is_empty()),
     }
 }
 
+#[derive(Debug)]
+pub enum InboxCommand {
+    /// Listen for what providers send back.
+    Start {
+        port: u16,
+        all_interfaces: bool,
+        keys: InboxKeys,
+    },
+    Stop,
+    SetAnswer {
+        path: String,
+        rule: AnswerRule,
+    },
+}
+
+#[derive(Debug)]
+pub enum InboxEvent {
+    Started {
+        base_url: String,
+        warning: Option<String>,
+    },
+    Stopped,
+    Received {
+        received: Box<Received>,
+        history_problem: Option<String>,
+    },
+    AnswerSet(Result<String, String>),
+}
+
+pub async fn handle(command: InboxCommand, context: &WorkerContext) -> Event {
+    match command {
+        InboxCommand::Start {
+            port,
+            all_interfaces,
+            keys,
+        } => match start(context, port, all_interfaces, keys).await {
+            Ok((base_url, warning)) => Event::Inbox(InboxEvent::Started { base_url, warning }),
+            Err(e) => failed(format!("the inbox did not start: {e}")),
+        },
+        InboxCommand::Stop => {
+            stop(context).await;
+            Event::Inbox(InboxEvent::Stopped)
+        }
+        InboxCommand::SetAnswer { path, rule } => {
+            let label = format!("{path}: {}", rule.label());
+            let result = set_answer(context, &path, rule).await.map(|()| label);
+            Event::Inbox(InboxEvent::AnswerSet(result))
+        }
+    }
+}
+
 /// Start the listener (stopping one already running) and forward what it receives.
 pub async fn start(
     context: &WorkerContext,
-    events: &mpsc::Sender<Event>,
     port: u16,
     all_interfaces: bool,
     keys: InboxKeys,
@@ -71,13 +123,7 @@ pub async fn start(
     let handle = inbox::start(config).await.map_err(|e| e.to_string())?;
     let base_url = handle.base_url();
     let warning = handle.warning().map(str::to_string);
-    forward(
-        context,
-        events.clone(),
-        handle.subscribe(),
-        base_url.clone(),
-        keys,
-    );
+    forward(context, handle.subscribe(), base_url.clone(), keys);
     *slot = Some(handle);
     Ok((base_url, warning))
 }
@@ -120,14 +166,13 @@ pub async fn base_url(context: &WorkerContext) -> Option<String> {
 /// and to the history, redacted with the profile's secrets.
 fn forward(
     context: &WorkerContext,
-    events: mpsc::Sender<Event>,
     mut received: broadcast::Receiver<Received>,
     base_url: String,
     keys: InboxKeys,
 ) {
     let shared_history = context.state.history.clone();
-    let repaint = context.repaint.clone();
-    let redactor = Arc::new(Redactor::new().secret(&keys.client_secret));
+    let context = context.clone();
+    let redactor = Arc::new(Redactor::new().secret(keys.client_secret.expose()));
     tokio::spawn(async move {
         loop {
             let item = match received.recv().await {
@@ -145,17 +190,13 @@ fn forward(
                 Ok(Err(e)) => Some(e),
                 Err(e) => Some(e.to_string()),
             };
-            if events
-                .send(Event::InboxReceived {
-                    received: Box::new(item),
-                    history_problem,
-                })
-                .await
-                .is_err()
-            {
+            let event = Event::Inbox(InboxEvent::Received {
+                received: Box::new(item),
+                history_problem,
+            });
+            if !context.emit(event).await {
                 break;
             }
-            repaint();
         }
     });
 }

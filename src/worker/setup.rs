@@ -3,8 +3,8 @@
 
 use rsa::rand_core::{OsRng, RngCore};
 
+use crate::model::{Profile, ProfileSecrets, new_profile_id};
 use crate::snap::keys;
-use crate::store::profiles::{Profile, ProfileSecrets, new_profile_id};
 
 pub const SANDBOX_PROFILE_NAME: &str = "Local sandbox";
 
@@ -44,8 +44,8 @@ pub fn sandbox_profile() -> Result<SandboxProfile, String> {
     Ok(SandboxProfile {
         profile,
         secrets: ProfileSecrets {
-            client_secret: random_hex(24),
-            private_key_pem,
+            client_secret: random_hex(24).into(),
+            private_key_pem: private_key_pem.into(),
         },
     })
 }

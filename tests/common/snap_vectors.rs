@@ -1,6 +1,6 @@
 //! The published SNAP vectors (../shared/vectors/snap), as the test files read them.
 //! Included with `#[path]` by the tests that need it; not every test uses every helper.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 

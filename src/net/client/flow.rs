@@ -1,18 +1,15 @@
 //! One send, start to finish, as the composer window and `snap-console send` both do it:
 //! the access token when the service needs one (from the cache, or fetched), the request
-//! built and signed, sent (cancellable), and the exchanges turned into redacted history
-//! entries. Keeping it in one place keeps a request made from a terminal identical to the
+//! built and signed, sent (cancellable). Recording it is `flows::send`'s job: `net` knows
+//! nothing of the history. Keeping it in one place keeps a request made from a terminal identical to the
 //! one the window makes.
 
-use serde_json::Value;
 use tokio::sync::watch;
 
-use super::record::{exchange_of, redactor_for};
 use super::token::{TokenAttempt, TokenCache, request_timeout};
 use super::{BuiltRequest, RequestDraft, ResponseRecord, SendError, TimestampSource};
+use crate::model::{Profile, ProfileSecrets};
 use crate::snap::catalog::{Service, ServiceAuth};
-use crate::store::history::Exchange;
-use crate::store::profiles::{Profile, ProfileSecrets};
 
 /// Everything that happened, for showing and for the history.
 pub struct Run {
@@ -108,34 +105,4 @@ fn failed(token_attempt: Option<TokenAttempt>, built: Option<BuiltRequest>, e: S
         built,
         outcome: Err(e),
     }
-}
-
-/// The token request (if any) and the request as history entries, redacted: the
-/// profile's secrets, the token used and any token the response handed out.
-pub fn redacted_exchanges(profile: &Profile, secrets: &ProfileSecrets, run: &Run) -> Vec<Exchange> {
-    let mut exchanges = Vec::new();
-    let tokens: Vec<&str> = run.token.as_deref().into_iter().collect();
-    if let Some(attempt) = &run.token_attempt {
-        let redactor = redactor_for(secrets, &attempt.built, &tokens);
-        exchanges.push(redactor.redact(exchange_of(profile, &attempt.built, &attempt.response)));
-    }
-    if let Some(built) = &run.built {
-        let issued = run
-            .outcome
-            .as_ref()
-            .ok()
-            .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
-            .and_then(|v| {
-                v.get("accessToken")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-        let mut all = tokens.clone();
-        if let Some(issued) = issued.as_deref() {
-            all.push(issued);
-        }
-        let redactor = redactor_for(secrets, built, &all);
-        exchanges.push(redactor.redact(exchange_of(profile, built, &run.outcome)));
-    }
-    exchanges
 }

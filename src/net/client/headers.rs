@@ -4,8 +4,6 @@
 //!
 //! The values themselves are computed in `request.rs`; this module knows names and merging.
 
-use serde::{Deserialize, Serialize};
-
 use crate::snap::catalog::ServiceAuth;
 use crate::store::profiles::SignatureMode;
 
@@ -64,75 +62,7 @@ pub fn auto_header_names(auth: ServiceAuth, mode: SignatureMode) -> Vec<&'static
     }
 }
 
-/// Headers whose values are secrets (or carry one): never shown in a debug dump, and
-/// redacted before history is written.
-pub fn is_sensitive(name: &str) -> bool {
-    const SENSITIVE: [&str; 7] = [
-        "authorization",
-        "authorization-customer",
-        "private_key",
-        "private-key",
-        "x-client-secret",
-        "accesstoken",
-        "proxy-authorization",
-    ];
-    SENSITIVE
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(name.trim()))
-}
-
-/// The user's choice for one header: automatic, another value, or not sent at all.
-#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HeaderOverride {
-    pub name: String,
-    /// `None` = automatic; `Some` = this value instead (the signature is then computed
-    /// over it where the header takes part, e.g. X-TIMESTAMP).
-    pub value: Option<String>,
-    /// Leave the header out (to test how a counterparty rejects a missing header).
-    pub omit: bool,
-}
-
-impl HeaderOverride {
-    pub fn auto(name: impl Into<String>) -> Self {
-        HeaderOverride {
-            name: name.into(),
-            ..HeaderOverride::default()
-        }
-    }
-
-    pub fn set(name: impl Into<String>, value: impl Into<String>) -> Self {
-        HeaderOverride {
-            name: name.into(),
-            value: Some(value.into()),
-            omit: false,
-        }
-    }
-
-    pub fn omit(name: impl Into<String>) -> Self {
-        HeaderOverride {
-            name: name.into(),
-            value: None,
-            omit: true,
-        }
-    }
-}
-
-impl std::fmt::Debug for HeaderOverride {
-    // A value set for Authorization or Private_Key is a secret.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let value = match &self.value {
-            Some(_) if is_sensitive(&self.name) => Some("<redacted>"),
-            Some(v) => Some(v.as_str()),
-            None => None,
-        };
-        f.debug_struct("HeaderOverride")
-            .field("name", &self.name)
-            .field("value", &value)
-            .field("omit", &self.omit)
-            .finish()
-    }
-}
+pub use crate::model::draft::{HeaderOverride, is_sensitive};
 
 /// One header on its way out; `auto` is false once the user's value replaced ours.
 #[derive(Clone)]

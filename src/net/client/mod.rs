@@ -9,7 +9,6 @@
 //! send     reqwest with timings, a timeout, the TLS setting, cancellation and a body cap
 //! decode   what a response says: responseCode decoded, sandbox explanations, pretty body
 //! curl     Copy as cURL
-//! record   a request and its outcome as a history exchange
 //! ```
 //!
 //! Nothing here draws, prints or touches disk; secrets never reach an error message.
@@ -27,7 +26,6 @@ pub mod curl;
 pub mod decode;
 pub mod flow;
 pub mod headers;
-pub mod record;
 pub mod request;
 pub mod send;
 pub mod token;

@@ -13,7 +13,9 @@ use rsa::pkcs8::EncodePrivateKey as _;
 use serde_json::Value;
 use url::{Host, Url};
 
-use super::headers::{self, HeaderOverride, Slot};
+use super::headers::{self, Slot};
+pub use crate::model::draft::RequestDraft;
+use crate::model::profile::{Profile, ProfileSecrets, SignatureMode};
 use crate::snap::catalog::{self, Service, ServiceAuth};
 use crate::snap::keys::{self, RsaPrivateKey};
 use crate::snap::minify::MinifyMode;
@@ -21,64 +23,15 @@ use crate::snap::signature::{self, Prepared, SignatureInput, SignatureKind, Sign
 use crate::snap::text::shorten;
 use crate::snap::timestamp;
 use crate::snap::validate::{self, FieldProblem, ProblemKind};
-use crate::store::profiles::{Profile, ProfileSecrets, SignatureMode};
 
-/// What the user has in the composer (or on the command line) for one request.
-#[derive(Clone, Default)]
-pub struct RequestDraft {
-    /// A catalog id (`snap-25`), or anything `catalog::find` understands (`25`, a name).
-    pub service_id: String,
-    pub method: String,
-    /// Relative to the profile's base URL, with its query; from the catalog by default.
-    pub path: String,
-    /// Sent exactly as typed (see the module docs of `net::client`).
-    pub body: String,
-    pub header_overrides: Vec<HeaderOverride>,
-    pub extra_headers: Vec<(String, String)>,
-    /// The user explicitly agreed to send the profile's private key (ASPI's signature-auth
-    /// utility) to a host that is not this machine.
-    pub confirm_private_key_to_remote_host: bool,
+/// Kept here for callers of `net::client`: the path and token rules live with the profile.
+pub fn default_path(profile: &Profile, service: &Service) -> String {
+    profile.path_of(service)
 }
 
-impl RequestDraft {
-    /// A draft for `service` with the catalog's method and path and an empty body.
-    pub fn new(profile: &Profile, service: &Service) -> Self {
-        RequestDraft {
-            service_id: service.id.clone(),
-            method: service.method.clone(),
-            path: default_path(profile, service),
-            ..RequestDraft::default()
-        }
-    }
-}
-
-impl fmt::Debug for RequestDraft {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let extras: Vec<(&str, &str)> = self
-            .extra_headers
-            .iter()
-            .map(|(n, v)| {
-                let shown = if headers::is_sensitive(n) {
-                    "<redacted>"
-                } else {
-                    v.as_str()
-                };
-                (n.as_str(), shown)
-            })
-            .collect();
-        f.debug_struct("RequestDraft")
-            .field("service_id", &self.service_id)
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("body_bytes", &self.body.len())
-            .field("header_overrides", &self.header_overrides)
-            .field("extra_headers", &extras)
-            .field(
-                "confirm_private_key_to_remote_host",
-                &self.confirm_private_key_to_remote_host,
-            )
-            .finish()
-    }
+/// Whether sending `service` with `profile` needs a B2B access token first.
+pub fn needs_token(profile: &Profile, service: &Service) -> bool {
+    profile.needs_token(service)
 }
 
 /// Where X-TIMESTAMP comes from.
@@ -181,25 +134,6 @@ pub enum BuildError {
     Header { name: String, reason: String },
     #[error("signing failed: {0}")]
     Signing(String),
-}
-
-/// The path a service is sent to by default, relative to the profile's base URL: the
-/// profile's token path for the B2B token (NICEPAY's has no `/api`), otherwise the
-/// catalog path under the profile's API prefix.
-pub fn default_path(profile: &Profile, service: &Service) -> String {
-    if service.auth == ServiceAuth::TokenB2b && !profile.token_path.trim().is_empty() {
-        return profile.token_path.trim().to_string();
-    }
-    service.full_path(&profile.api_prefix)
-}
-
-/// Whether sending `service` with `profile` needs a B2B access token first.
-pub fn needs_token(profile: &Profile, service: &Service) -> bool {
-    match service.auth {
-        ServiceAuth::Transaction => profile.signature_mode == SignatureMode::Symmetric,
-        ServiceAuth::UtilitySignatureService => true,
-        _ => false,
-    }
 }
 
 /// The service a draft names.
@@ -441,7 +375,7 @@ fn sign_into(
             }
             signature::sign(
                 &prepared,
-                SigningSecret::Hmac(secrets.client_secret.as_bytes()),
+                SigningSecret::Hmac(secrets.client_secret.expose().as_bytes()),
             )
         }
         _ => {
@@ -469,7 +403,7 @@ fn fill_secret_headers(slots: &mut [Slot], secrets: &ProfileSecrets) -> Result<(
                     needed_for: "the X-CLIENT-SECRET header",
                 });
             }
-            slot.value = secrets.client_secret.clone();
+            slot.value = secrets.client_secret.expose().to_string();
         }
     }
     Ok(())
@@ -479,10 +413,10 @@ fn private_key(
     secrets: &ProfileSecrets,
     needed_for: &'static str,
 ) -> Result<RsaPrivateKey, BuildError> {
-    if secrets.private_key_pem.trim().is_empty() {
+    if secrets.private_key_pem.expose().trim().is_empty() {
         return Err(BuildError::MissingPrivateKey { needed_for });
     }
-    keys::parse_private_key(secrets.private_key_pem.as_bytes(), None)
+    keys::parse_private_key(secrets.private_key_pem.expose().as_bytes(), None)
         .map(|loaded| loaded.key)
         .map_err(|e| BuildError::PrivateKey(e.to_string()))
 }

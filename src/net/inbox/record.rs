@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use super::verify::Verdict;
-use crate::store::history::{Direction, Exchange, RecordedMessage, Redactor, response_code_of};
+use crate::model::exchange::{Direction, Exchange, RecordedMessage, response_code_of};
+use crate::model::redact::Redactor;
 
 /// One request the inbox received, with its verdict and what it answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,8 +1,8 @@
 //! The history store: every request and response, one JSON object a line in
 //! `{data_dir}/history.jsonl`.
 //!
-//! - [`record`]: what one exchange looks like on disk (versioned by its `v` field).
-//! - [`redact`]: secrets scrubbed before anything is written.
+//! - what one exchange looks like on disk is `model::exchange` (versioned by its `v` field).
+//! - `model::redact`: secrets scrubbed before anything is written.
 //! - [`file`]: the file itself: append + flush per entry, torn-tail and garbage-line
 //!   recovery on open, atomic rewrites for delete/clear/retention, newer formats refused.
 //! - `parse`: JSON Lines to entries, garbage and torn lines told apart, on one thread per
@@ -13,28 +13,26 @@
 pub mod export;
 pub mod file;
 mod parse;
-pub mod record;
-pub mod redact;
 pub mod search;
+
+/// The exchange's shape lives in `model` (net and flows build exchanges without `store`).
+mod record {
+    pub use crate::model::exchange::{Direction, Exchange, RecordedMessage};
+}
 
 use std::io;
 use std::path::PathBuf;
 
+pub use crate::model::exchange::{
+    BODY_CAP_BYTES, Direction, Exchange, HISTORY_FORMAT_VERSION, RecordedMessage, new_exchange_id,
+    response_code_of,
+};
+pub use crate::model::redact::{REDACTED, Redactor};
 pub use export::{export_curl, export_json, export_report};
 pub use file::{HistoryStore, OpenReport, Retention};
-pub use record::{Direction, Exchange, RecordedMessage, new_exchange_id, response_code_of};
-pub use redact::{REDACTED, Redactor};
 pub use search::{Query, StatusFilter};
 
 use super::files::FileError;
-
-/// The `v` written in every line. A line with a larger `v` comes from a newer SNAP Console:
-/// the file is refused and left untouched.
-pub const HISTORY_FORMAT_VERSION: u32 = 1;
-
-/// Bodies above this are stored truncated (`bodyTruncated: true`, `bodyBytes` keeps the
-/// original size): one huge download must not make the history slow for ever.
-pub const BODY_CAP_BYTES: usize = 1024 * 1024;
 
 /// The history file's name inside the data dir.
 pub const HISTORY_FILE_NAME: &str = "history.jsonl";

@@ -239,7 +239,7 @@ fn push_lower(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::history::record::Direction;
+    use crate::model::exchange::Direction;
 
     #[test]
     fn status_filters_parse_and_match() {

@@ -14,7 +14,7 @@
 
 use zeroize::Zeroizing;
 
-use super::record::{Exchange, RecordedMessage};
+use super::exchange::{Exchange, RecordedMessage};
 
 /// What a secret is replaced with.
 pub const REDACTED: &str = "‹redacted›";
@@ -445,7 +445,7 @@ fn symmetric_token(string_to_sign: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::history::record::Direction;
+    use crate::model::exchange::Direction;
 
     fn exchange(headers: Vec<(&str, &str)>, body: &str) -> Exchange {
         Exchange::new(
@@ -495,7 +495,7 @@ mod tests {
 
     /// A made-up PEM block (random Base64, not a key), kept with the test fixtures.
     const FAKE_PEM: &str =
-        include_str!("../../../tests/fixtures/history/fake_test_private_key.pem");
+        include_str!("../../tests/fixtures/history/fake_test_private_key.pem");
 
     /// The fixture's BEGIN line, for tests of open (unterminated) blocks.
     fn fake_pem_begin() -> &'static str {

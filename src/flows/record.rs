@@ -2,15 +2,17 @@
 //! profile's secrets from it. The composer and `snap-console send` both record through
 //! here, so the history looks the same whichever sent the request.
 
-use super::request::{self, BuiltRequest};
-use super::send::{ResponseRecord, SendError};
+use crate::model::exchange::{Direction, Exchange, RecordedMessage, response_code_of};
+use crate::model::redact::Redactor;
+use crate::model::{Profile, ProfileSecrets};
+use crate::net::client::headers;
+use crate::net::client::request;
+use crate::net::client::{BuiltRequest, ResponseRecord, SendError};
 use crate::snap::catalog;
-use crate::store::history::{Direction, Exchange, RecordedMessage, Redactor, response_code_of};
-use crate::store::profiles::{Profile, ProfileSecrets};
 
 /// The exchange as it happened, not yet redacted: pass it through [`redactor_for`] before
 /// it is written.
-pub fn exchange_of(
+pub(crate) fn exchange_of(
     profile: &Profile,
     built: &BuiltRequest,
     outcome: &Result<ResponseRecord, SendError>,
@@ -49,12 +51,16 @@ pub fn exchange_of(
 /// A redactor for a profile's secrets and the tokens in play (the one sent, and any the
 /// response carried). Header-borne secrets (Authorization, Private_Key, X-CLIENT-SECRET)
 /// are registered too, whatever their value.
-pub fn redactor_for(secrets: &ProfileSecrets, built: &BuiltRequest, tokens: &[&str]) -> Redactor {
+pub(crate) fn redactor_for(
+    secrets: &ProfileSecrets,
+    built: &BuiltRequest,
+    tokens: &[&str],
+) -> Redactor {
     let mut redactor = Redactor::new()
-        .secret(&secrets.client_secret)
-        .secret(&secrets.private_key_pem);
+        .secret(secrets.client_secret.expose())
+        .secret(secrets.private_key_pem.expose());
     for (name, value) in &built.headers {
-        if super::headers::is_sensitive(name) {
+        if headers::is_sensitive(name) {
             redactor = redactor.secret(value);
             let bare = value
                 .trim()

@@ -3,7 +3,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{BODY_CAP_BYTES, HISTORY_FORMAT_VERSION};
+/// The `v` written in every history line. A line with a larger `v` comes from a newer SNAP
+/// Console: the file is refused and left untouched.
+pub const HISTORY_FORMAT_VERSION: u32 = 1;
+
+/// Bodies above this are stored truncated (`bodyTruncated: true`, `bodyBytes` keeps the
+/// original size): one huge download must not make the history slow for ever.
+pub const BODY_CAP_BYTES: usize = 1024 * 1024;
+
+/// Where exchanges go as they happen: the history, for the window, the CLI and the servers
+/// alike. `net` takes one of these instead of knowing about `store`; `flows` passes the
+/// store's. An error says why the exchange was not kept; the caller decides what that means
+/// (the inbox answers 5xx so the provider retries, the composer shows a warning).
+pub trait Recorder: Send + Sync {
+    fn record(&self, exchange: Exchange) -> Result<(), String>;
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

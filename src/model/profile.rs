@@ -1,0 +1,198 @@
+//! A provider account as every layer sees it: the profile (not secret), its secrets, and
+//! the book of all profiles. Plain data: `store::profiles` loads and saves it, `net` signs
+//! and sends with it, the window edits it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::Secret;
+use crate::snap::catalog::{Service, ServiceAuth};
+use crate::snap::minify::MinifyMode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureMode {
+    /// HMAC-SHA512 with the client secret and a B2B token (SNAP's default).
+    #[default]
+    Symmetric,
+    /// SHA256withRSA with the private key, no token in the string.
+    Asymmetric,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimestampStyle {
+    /// `2024-11-29T14:15:00+07:00` (ASPI, NICEPAY).
+    #[default]
+    JakartaSeconds,
+    /// `2024-11-29T14:15:00.000+07:00` (Ayoconnect, koriebruh's default).
+    JakartaMillis,
+    /// `2024-11-29T07:15:00.000Z` (Midtrans' demo).
+    UtcMillisZ,
+}
+
+impl TimestampStyle {
+    pub const ALL: [TimestampStyle; 3] = [
+        TimestampStyle::JakartaSeconds,
+        TimestampStyle::JakartaMillis,
+        TimestampStyle::UtcMillisZ,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TimestampStyle::JakartaSeconds => "Jakarta, seconds (+07:00)",
+            TimestampStyle::JakartaMillis => "Jakarta, milliseconds (+07:00)",
+            TimestampStyle::UtcMillisZ => "UTC, milliseconds (Z)",
+        }
+    }
+
+    /// Now, written in this style.
+    pub fn now(self) -> String {
+        use chrono::{SecondsFormat, Utc};
+        let now = Utc::now();
+        match self {
+            TimestampStyle::JakartaSeconds => crate::snap::timestamp::format_jakarta(now),
+            TimestampStyle::JakartaMillis => now
+                .with_timezone(&crate::snap::timestamp::jakarta())
+                .to_rfc3339_opts(SecondsFormat::Millis, false),
+            TimestampStyle::UtcMillisZ => now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        }
+    }
+}
+
+/// Everything about a provider account that is not secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    /// Scheme, host and port (and a context root such as NICEPAY's `/nicepay`).
+    pub base_url: String,
+    /// Put before the catalog's `/v1.0/…` paths (ASPI and NICEPAY: `/api`).
+    pub api_prefix: String,
+    /// Path of the B2B token service, after the base URL.
+    pub token_path: String,
+    /// X-CLIENT-KEY, and X-PARTNER-ID unless `partner_id` says otherwise.
+    pub client_id: String,
+    pub partner_id: String,
+    pub channel_id: String,
+    pub partner_service_id: String,
+    pub signature_mode: SignatureMode,
+    pub timestamp_style: TimestampStyle,
+    pub minify: MinifyMode,
+    /// Sent but not signed (NICEPAY: `/nicepay`).
+    pub unsigned_path_prefix: String,
+    /// The provider's public key (notifications), SPKI PEM.
+    pub counterparty_public_key_pem: String,
+    pub verify_tls: bool,
+    pub timeout_seconds: u64,
+    /// This profile talks to the sandbox embedded in the console.
+    pub local_sandbox: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            id: String::new(),
+            name: String::new(),
+            base_url: String::new(),
+            api_prefix: "/api".into(),
+            token_path: "/api/v1.0/access-token/b2b".into(),
+            client_id: String::new(),
+            partner_id: String::new(),
+            channel_id: String::new(),
+            partner_service_id: String::new(),
+            signature_mode: SignatureMode::Symmetric,
+            timestamp_style: TimestampStyle::JakartaSeconds,
+            minify: MinifyMode::Lexical,
+            unsigned_path_prefix: String::new(),
+            counterparty_public_key_pem: String::new(),
+            verify_tls: true,
+            timeout_seconds: 30,
+            local_sandbox: false,
+        }
+    }
+}
+
+impl Profile {
+    /// The path a service is sent to by default, relative to the base URL: the token path
+    /// for the B2B token (NICEPAY's has no `/api`), otherwise the catalog path under the
+    /// API prefix.
+    pub fn path_of(&self, service: &Service) -> String {
+        if service.auth == ServiceAuth::TokenB2b && !self.token_path.trim().is_empty() {
+            return self.token_path.trim().to_string();
+        }
+        service.full_path(&self.api_prefix)
+    }
+
+    /// Whether sending `service` with this profile needs a B2B access token first.
+    pub fn needs_token(&self, service: &Service) -> bool {
+        match service.auth {
+            ServiceAuth::Transaction => self.signature_mode == SignatureMode::Symmetric,
+            ServiceAuth::UtilitySignatureService => true,
+            _ => false,
+        }
+    }
+
+    /// X-PARTNER-ID as sent: the partner ID if set, else the client ID (NICEPAY: they are equal).
+    pub fn effective_partner_id(&self) -> &str {
+        if self.partner_id.trim().is_empty() {
+            &self.client_id
+        } else {
+            &self.partner_id
+        }
+    }
+}
+
+/// A profile's secrets. Kept out of `profiles.json` and out of every log.
+/// `Secret` fields: a `{:?}` of this never shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProfileSecrets {
+    pub client_secret: Secret,
+    /// PKCS#8 PEM (unencrypted: the file holding it is mode 0600).
+    pub private_key_pem: Secret,
+}
+
+/// All profiles, the active one, and their secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileBook {
+    pub profiles: Vec<Profile>,
+    pub active: Option<String>,
+    pub secrets: BTreeMap<String, ProfileSecrets>,
+}
+
+impl ProfileBook {
+    pub fn active_profile(&self) -> Option<&Profile> {
+        let active = self.active.as_deref()?;
+        self.profiles.iter().find(|p| p.id == active)
+    }
+
+    pub fn secrets_of(&self, id: &str) -> ProfileSecrets {
+        self.secrets.get(id).cloned().unwrap_or_default()
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// A name not used yet: `base`, `base (2)`, `base (3)`, …
+    pub fn unique_name(&self, base: &str) -> String {
+        if self.by_name(base).is_none() {
+            return base.to_string();
+        }
+        (2..)
+            .map(|n| format!("{base} ({n})"))
+            .find(|candidate| self.by_name(candidate).is_none())
+            .unwrap_or_else(|| base.to_string())
+    }
+}
+
+/// A fresh random profile id.
+pub fn new_profile_id() -> String {
+    use rsa::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 8];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
