@@ -494,8 +494,7 @@ mod tests {
     }
 
     /// A made-up PEM block (random Base64, not a key), kept with the test fixtures.
-    const FAKE_PEM: &str =
-        include_str!("../../tests/fixtures/history/fake_test_private_key.pem");
+    const FAKE_PEM: &str = include_str!("../../tests/fixtures/history/fake_test_private_key.pem");
 
     /// The fixture's BEGIN line, for tests of open (unterminated) blocks.
     fn fake_pem_begin() -> &'static str {

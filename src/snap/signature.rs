@@ -167,7 +167,7 @@ impl StringToSign {
 }
 
 /// Everything a stringToSign may be built from. Unused fields are ignored by a kind.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SignatureInput {
     pub kind: SignatureKind,
     pub client_id: String,
@@ -182,6 +182,23 @@ pub struct SignatureInput {
     pub access_token: String,
     pub body: String,
     pub minify: MinifyMode,
+}
+
+impl std::fmt::Debug for SignatureInput {
+    // The access token is a bearer credential: a debug dump shows only its length.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignatureInput")
+            .field("kind", &self.kind)
+            .field("client_id", &self.client_id)
+            .field("timestamp", &self.timestamp)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("unsigned_path_prefix", &self.unsigned_path_prefix)
+            .field("access_token_chars", &self.access_token.chars().count())
+            .field("body_bytes", &self.body.len())
+            .field("minify", &self.minify)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -11,8 +11,8 @@ use crate::snap::catalog::{self, Service, ServiceAuth};
 use crate::snap::templates::{self, TemplateValues};
 use crate::snap::{biller, timestamp, validate};
 use crate::worker::composer::{
-    BuiltRequest, ComposerCommand, ComposerEvent, SendReport, auto_header_names,
-    sample_va_payment_notification,
+    BuiltRequest, ComposerCommand, ComposerEvent, ResponseRecord, ResponseSummary, SendReport,
+    auto_header_names, sample_va_payment_notification,
 };
 use crate::worker::history::Exchange;
 use crate::worker::{Command, Event, FileChoice};
@@ -461,82 +461,11 @@ impl ComposerPanel {
             ui.label(RichText::new("No response yet.").weak());
             return;
         };
-        if let Some(note) = &report.token_note {
-            ui.label(RichText::new(note).weak());
-        }
-        if let Some(built) = &report.built {
-            for warning in &built.warnings {
-                widgets::warning_text(ui, warning);
-            }
-        }
-        if let Some(problem) = &report.history_problem {
-            widgets::warning_text(ui, problem);
-        }
-        if let Some(error) = &report.error {
-            widgets::error_text(ui, &format!("No response: {error}"));
-        }
+        report_notes(ui, report);
         if let Some(response) = &report.response {
-            let colour = match response.status {
-                200..=299 => widgets::OK,
-                400..=499 => widgets::WARN,
-                _ => widgets::ERROR,
-            };
-            ui.horizontal(|ui| {
-                ui.label(
-                    RichText::new(format!("HTTP {}", response.status))
-                        .size(18.0)
-                        .color(colour),
-                );
-                ui.label(format!(
-                    "total {:.0} ms · headers after {:.0} ms · {} bytes",
-                    response.total_ms, response.headers_ms, response.size
-                ));
-            });
+            status_line(ui, response);
             if let Some(summary) = &report.summary {
-                if let Some(decoded) = &summary.decoded {
-                    ui.label(
-                        RichText::new(format!(
-                            "responseCode {}: {}",
-                            decoded.code,
-                            decoded.summary()
-                        ))
-                        .strong(),
-                    );
-                }
-                if let Some(message) = &summary.response_message {
-                    ui.label(format!("responseMessage: {message}"));
-                }
-                if let Some(problem) = &summary.code_problem {
-                    widgets::warning_text(ui, problem);
-                }
-                if let Some(mismatch) = &summary.mismatch {
-                    widgets::warning_text(ui, mismatch);
-                }
-                if !summary.explain.is_empty() {
-                    ui.label(RichText::new("The sandbox explains:").strong());
-                    Grid::new("explain_headers").num_columns(2).show(ui, |ui| {
-                        for (name, value) in &summary.explain {
-                            widgets::output_row(ui, name, value);
-                        }
-                    });
-                }
-                let invalid_signature = summary
-                    .decoded
-                    .as_ref()
-                    .is_some_and(|d| d.http_status == 401 && d.case_code == "00")
-                    && summary
-                        .response_message
-                        .as_deref()
-                        .is_some_and(|m| m.contains("Signature"));
-                if invalid_signature
-                    && ui
-                        .button("Diagnose this signature in the workbench")
-                        .clicked()
-                {
-                    if let Some(built) = response_built(&self.report) {
-                        shared.act(Action::DiagnoseInWorkbench(Box::new(built)));
-                    }
-                }
+                summary_view(ui, shared, summary, report.built.as_ref());
             }
             ui.collapsing(
                 format!("Response headers ({})", response.headers.len()),
@@ -553,26 +482,120 @@ impl ComposerPanel {
             body_view(ui, shared, report, &mut self.show_raw, &mut self.save_path);
         }
         if let Some(built) = &report.built {
-            ui.collapsing("Request as sent", |ui| {
-                Grid::new("sent_headers").num_columns(2).show(ui, |ui| {
-                    for (name, value) in &built.headers {
-                        ui.label(name);
-                        let shown = if crate::model::draft::is_sensitive(name) {
-                            mask(value)
-                        } else {
-                            value.clone()
-                        };
-                        ui.label(RichText::new(shown).monospace());
-                        ui.end_row();
-                    }
-                });
-                if let Some(sts) = &built.string_to_sign {
-                    ui.label(RichText::new("stringToSign").strong());
-                    ui.label(RichText::new(sts).monospace());
-                }
-            });
+            sent_view(ui, built);
         }
     }
+}
+
+/// Warnings and notes about the send: token fetched first, build warnings, no history, no answer.
+fn report_notes(ui: &mut Ui, report: &SendReport) {
+    if let Some(note) = &report.token_note {
+        ui.label(RichText::new(note).weak());
+    }
+    if let Some(built) = &report.built {
+        for warning in &built.warnings {
+            widgets::warning_text(ui, warning);
+        }
+    }
+    if let Some(problem) = &report.history_problem {
+        widgets::warning_text(ui, problem);
+    }
+    if let Some(error) = &report.error {
+        widgets::error_text(ui, &format!("No response: {error}"));
+    }
+}
+
+fn status_line(ui: &mut Ui, response: &ResponseRecord) {
+    let colour = match response.status {
+        200..=299 => widgets::OK,
+        400..=499 => widgets::WARN,
+        _ => widgets::ERROR,
+    };
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!("HTTP {}", response.status))
+                .size(18.0)
+                .color(colour),
+        );
+        ui.label(format!(
+            "total {:.0} ms · headers after {:.0} ms · {} bytes",
+            response.total_ms, response.headers_ms, response.size
+        ));
+    });
+}
+
+/// The decoded responseCode, the sandbox's explanation, and the hand-off to the workbench
+/// when the signature was rejected.
+fn summary_view(
+    ui: &mut Ui,
+    shared: &mut AppContext,
+    summary: &ResponseSummary,
+    built: Option<&BuiltRequest>,
+) {
+    if let Some(decoded) = &summary.decoded {
+        ui.label(
+            RichText::new(format!(
+                "responseCode {}: {}",
+                decoded.code,
+                decoded.summary()
+            ))
+            .strong(),
+        );
+    }
+    if let Some(message) = &summary.response_message {
+        ui.label(format!("responseMessage: {message}"));
+    }
+    for warning in [&summary.code_problem, &summary.mismatch]
+        .into_iter()
+        .flatten()
+    {
+        widgets::warning_text(ui, warning);
+    }
+    if !summary.explain.is_empty() {
+        ui.label(RichText::new("The sandbox explains:").strong());
+        Grid::new("explain_headers").num_columns(2).show(ui, |ui| {
+            for (name, value) in &summary.explain {
+                widgets::output_row(ui, name, value);
+            }
+        });
+    }
+    let invalid_signature = summary
+        .decoded
+        .as_ref()
+        .is_some_and(|d| d.http_status == 401 && d.case_code == "00")
+        && summary
+            .response_message
+            .as_deref()
+            .is_some_and(|m| m.contains("Signature"));
+    if let Some(built) = built.filter(|_| invalid_signature)
+        && ui
+            .button("Diagnose this signature in the workbench")
+            .clicked()
+    {
+        shared.act(Action::DiagnoseInWorkbench(Box::new(built.clone())));
+    }
+}
+
+/// The request as it went out, secrets masked, with its stringToSign.
+fn sent_view(ui: &mut Ui, built: &BuiltRequest) {
+    ui.collapsing("Request as sent", |ui| {
+        Grid::new("sent_headers").num_columns(2).show(ui, |ui| {
+            for (name, value) in &built.headers {
+                ui.label(name);
+                let shown = if crate::model::draft::is_sensitive(name) {
+                    mask(value)
+                } else {
+                    value.clone()
+                };
+                ui.label(RichText::new(shown).monospace());
+                ui.end_row();
+            }
+        });
+        if let Some(sts) = &built.string_to_sign {
+            ui.label(RichText::new("stringToSign").strong());
+            ui.label(RichText::new(sts).monospace());
+        }
+    });
 }
 
 impl Panel for ComposerPanel {
@@ -633,11 +656,6 @@ impl Panel for ComposerPanel {
             _ => {}
         }
     }
-}
-
-/// The request behind the report on screen, for the workbench.
-fn response_built(report: &Option<SendReport>) -> Option<BuiltRequest> {
-    report.as_ref().and_then(|r| r.built.clone())
 }
 
 /// The response body: pretty JSON, or raw (cut on screen when large, with Save…).

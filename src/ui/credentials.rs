@@ -230,52 +230,7 @@ impl CredentialsPanel {
                     &mut profile.unsigned_path_prefix,
                 );
 
-                let label = ui.label("Signature mode");
-                ComboBox::from_id_salt("signature_mode")
-                    .selected_text(match profile.signature_mode {
-                        SignatureMode::Symmetric => "Symmetric (HMAC-SHA512)",
-                        SignatureMode::Asymmetric => "Asymmetric (SHA256withRSA)",
-                    })
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(
-                            &mut profile.signature_mode,
-                            SignatureMode::Symmetric,
-                            "Symmetric (HMAC-SHA512)",
-                        );
-                        ui.selectable_value(
-                            &mut profile.signature_mode,
-                            SignatureMode::Asymmetric,
-                            "Asymmetric (SHA256withRSA)",
-                        );
-                    })
-                    .response
-                    .labelled_by(label.id);
-                ui.end_row();
-
-                let label = ui.label("Timestamp style");
-                ComboBox::from_id_salt("timestamp_style")
-                    .selected_text(profile.timestamp_style.label())
-                    .show_ui(ui, |ui| {
-                        for style in TimestampStyle::ALL {
-                            ui.selectable_value(&mut profile.timestamp_style, style, style.label());
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                ui.end_row();
-
-                let label = ui.label("Minify mode");
-                ComboBox::from_id_salt("minify_mode")
-                    .selected_text(profile.minify.name())
-                    .show_ui(ui, |ui| {
-                        for mode in MinifyMode::ALL {
-                            ui.selectable_value(&mut profile.minify, mode, mode.name())
-                                .on_hover_text(mode.describe());
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                ui.end_row();
+                mode_rows(ui, &mut profile);
 
                 ui.label("TLS");
                 ui.checkbox(&mut profile.verify_tls, "Verify server certificates");
@@ -390,47 +345,7 @@ impl CredentialsPanel {
                 shared.notify(Level::Info, format!("generating a {}-bit key…", self.bits));
             }
         });
-        let has_key = !pem.expose().trim().is_empty();
-        ui.add_enabled_ui(has_key, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                if ui
-                    .button("Save…")
-                    .on_hover_text(
-                        "Save the private key (PKCS#8; encrypted when a passphrase is given)",
-                    )
-                    .clicked()
-                {
-                    shared.send(Command::Keys(KeysCommand::SavePrivate {
-                        pem: pem.clone(),
-                        passphrase: passphrase.clone(),
-                        to: FileChoice::Dialog,
-                    }));
-                }
-                if ui.button("Save to path").clicked() {
-                    shared.send(Command::Keys(KeysCommand::SavePrivate {
-                        pem: pem.clone(),
-                        passphrase: passphrase.clone(),
-                        to: FileChoice::Path(typed.clone()),
-                    }));
-                }
-                if ui
-                    .button("Export public key…")
-                    .on_hover_text("Save the public key (SPKI PEM) for the provider's portal")
-                    .clicked()
-                {
-                    shared.send(Command::Keys(KeysCommand::ExportPublic {
-                        private_pem: pem.clone(),
-                        to: FileChoice::Dialog,
-                    }));
-                }
-                if ui.button("Export public key to path").clicked() {
-                    shared.send(Command::Keys(KeysCommand::ExportPublic {
-                        private_pem: pem.clone(),
-                        to: FileChoice::Path(typed.clone()),
-                    }));
-                }
-            });
-        });
+        key_file_buttons(ui, shared, pem, passphrase.as_ref(), &typed);
     }
 
     fn public_key_section(&mut self, ui: &mut Ui, shared: &mut AppContext, id: &str, pem: &str) {
@@ -494,4 +409,107 @@ impl Panel for CredentialsPanel {
             _ => {}
         }
     }
+}
+
+/// Signature mode, timestamp style and minify mode: how this provider signs.
+fn mode_rows(ui: &mut Ui, profile: &mut Profile) {
+    let label = ui.label("Signature mode");
+    ComboBox::from_id_salt("signature_mode")
+        .selected_text(match profile.signature_mode {
+            SignatureMode::Symmetric => "Symmetric (HMAC-SHA512)",
+            SignatureMode::Asymmetric => "Asymmetric (SHA256withRSA)",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(
+                &mut profile.signature_mode,
+                SignatureMode::Symmetric,
+                "Symmetric (HMAC-SHA512)",
+            );
+            ui.selectable_value(
+                &mut profile.signature_mode,
+                SignatureMode::Asymmetric,
+                "Asymmetric (SHA256withRSA)",
+            );
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+
+    let label = ui.label("Timestamp style");
+    ComboBox::from_id_salt("timestamp_style")
+        .selected_text(profile.timestamp_style.label())
+        .show_ui(ui, |ui| {
+            for style in TimestampStyle::ALL {
+                ui.selectable_value(&mut profile.timestamp_style, style, style.label());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+
+    let label = ui.label("Minify mode");
+    ComboBox::from_id_salt("minify_mode")
+        .selected_text(profile.minify.name())
+        .show_ui(ui, |ui| {
+            for mode in MinifyMode::ALL {
+                ui.selectable_value(&mut profile.minify, mode, mode.name())
+                    .on_hover_text(mode.describe());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.end_row();
+}
+
+/// Save the private key (optionally encrypted) and export its public half.
+fn key_file_buttons(
+    ui: &mut Ui,
+    shared: &mut AppContext,
+    pem: &Secret,
+    passphrase: Option<&Secret>,
+    typed: &std::path::Path,
+) {
+    let passphrase = passphrase.cloned();
+    let typed = typed.to_path_buf();
+    let has_key = !pem.expose().trim().is_empty();
+    ui.add_enabled_ui(has_key, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Save…")
+                .on_hover_text(
+                    "Save the private key (PKCS#8; encrypted when a passphrase is given)",
+                )
+                .clicked()
+            {
+                shared.send(Command::Keys(KeysCommand::SavePrivate {
+                    pem: pem.clone(),
+                    passphrase: passphrase.clone(),
+                    to: FileChoice::Dialog,
+                }));
+            }
+            if ui.button("Save to path").clicked() {
+                shared.send(Command::Keys(KeysCommand::SavePrivate {
+                    pem: pem.clone(),
+                    passphrase: passphrase.clone(),
+                    to: FileChoice::Path(typed.clone()),
+                }));
+            }
+            if ui
+                .button("Export public key…")
+                .on_hover_text("Save the public key (SPKI PEM) for the provider's portal")
+                .clicked()
+            {
+                shared.send(Command::Keys(KeysCommand::ExportPublic {
+                    private_pem: pem.clone(),
+                    to: FileChoice::Dialog,
+                }));
+            }
+            if ui.button("Export public key to path").clicked() {
+                shared.send(Command::Keys(KeysCommand::ExportPublic {
+                    private_pem: pem.clone(),
+                    to: FileChoice::Path(typed.clone()),
+                }));
+            }
+        });
+    });
 }

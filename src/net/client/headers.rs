@@ -4,8 +4,8 @@
 //!
 //! The values themselves are computed in `request.rs`; this module knows names and merging.
 
+use crate::model::SignatureMode;
 use crate::snap::catalog::ServiceAuth;
-use crate::store::profiles::SignatureMode;
 
 pub const CONTENT_TYPE: &str = "Content-Type";
 pub const X_TIMESTAMP: &str = "X-TIMESTAMP";

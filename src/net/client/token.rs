@@ -16,8 +16,8 @@ use zeroize::Zeroizing;
 
 use super::request::{self, BuildError, BuiltRequest, RequestDraft, TimestampSource};
 use super::send::{ResponseRecord, SendError, send};
+use crate::model::{Profile, ProfileSecrets};
 use crate::snap::catalog;
-use crate::store::profiles::{Profile, ProfileSecrets};
 
 /// A cached token is refreshed when it has less than this left.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(60);
