@@ -332,3 +332,26 @@ fn stopping_lets_a_request_in_flight_finish() {
         );
     });
 }
+
+#[test]
+fn a_head_over_the_cap_gets_431_and_both_servers_keep_serving() {
+    bounded(async {
+        let sandbox = start_sandbox(sandbox_config()).await;
+        let inbox = start_inbox(InboxConfig::default()).await;
+        let huge = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+            "a".repeat(100 * 1024)
+        );
+        for (addr, valid) in [
+            (sandbox.addr(), sandbox_request()),
+            (inbox.addr(), inbox_request()),
+        ] {
+            let (_, answer) = timed_exchange(addr, huge.as_bytes()).await;
+            assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+            let (_, answer) = timed_exchange(addr, &valid).await;
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+        sandbox.stop().await;
+        inbox.stop().await;
+    });
+}

@@ -160,6 +160,8 @@ async fn connection<H, F>(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
+        // The exact cap on the head (the buffer cap alone can overshoot by one read).
+        .max_header_size(limits.max_head_bytes)
         .max_buf_size(limits.max_head_bytes.max(MIN_HEAD_BYTES))
         .keep_alive(true);
     let connection = builder.serve_connection(TokioIo::new(stream), service);

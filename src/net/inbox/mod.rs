@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! mod.rs      InboxConfig, start → InboxHandle (URL, stop, answer rules, received, subscribe)
-//! serve.rs    connections: header/body timeouts, body limit, one request → one Received
+//! serve.rs    one request → one Received (connections, timeouts and the body limit are
+//!             the shared `net::http` serve loop and body reader, as in the sandbox)
 //! verify.rs   the signature verdict (pure)
 //! answers.rs  what is answered per path, templates, canned failures (pure)
 //! record.rs   Received, the bounded list, conversion to a history Exchange

@@ -19,8 +19,9 @@
 //! GET  /sandbox/checkout/{referenceNo}             where the e-wallet webRedirectUrl points
 //! ```
 //!
-//! One module a job: `server` accepts connections, `dispatch` routes, `request` reads
-//! bodies with limits, `checks` runs the ordered header/auth checks, `errors` and `respond`
+//! One module a job: `server` binds 127.0.0.1 and hands connections to the serve loop the
+//! inbox shares (`net::http`: head timeout, connection limit with a 503 past it, graceful
+//! stop), `dispatch` routes, `request` reads bodies with limits (the shared reader), `checks` runs the ordered header/auth checks, `errors` and `respond`
 //! shape answers, the family modules (`token`, `va`, `ewallet`, `history_list`, `biller`,
 //! `utilities`) answer, `notify` delivers outbound calls, `memory` and `journal` keep bounded
 //! state.
