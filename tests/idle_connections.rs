@@ -355,3 +355,31 @@ fn a_head_over_the_cap_gets_431_and_both_servers_keep_serving() {
         inbox.stop().await;
     });
 }
+
+#[test]
+fn limits_that_cannot_work_are_refused_at_start() {
+    bounded(async {
+        let mut config = sandbox_config();
+        config.header_read_timeout = Duration::ZERO;
+        let refused = sandbox::start(config).await.err().map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.contains("header read timeout")),
+            "{refused:?}"
+        );
+        let refused = inbox::start(InboxConfig {
+            max_connections: 0,
+            ..InboxConfig::default()
+        })
+        .await
+        .err()
+        .map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.contains("connection limit")),
+            "{refused:?}"
+        );
+    });
+}

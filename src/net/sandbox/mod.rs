@@ -79,6 +79,7 @@ pub enum SandboxError {
 /// port; [`SandboxHandle::addr`] says which). Must be called inside a tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     let notify_base = config.checked_notify_base()?;
+    let limits = server::serve_limits(&config)?;
     let listener = server::bind(config.port).await?;
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
         port: config.port,
@@ -87,7 +88,12 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
     let (notifier, worker) = notify::start(&config, notify_base.as_ref())?;
     let shared = Arc::new(state::Shared::new(config, addr, notify_base, notifier)?);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let server = tokio::spawn(server::accept_loop(listener, shared.clone(), shutdown_rx));
+    let server = tokio::spawn(server::accept_loop(
+        listener,
+        shared.clone(),
+        limits,
+        shutdown_rx,
+    ));
     Ok(SandboxHandle {
         addr,
         shared,

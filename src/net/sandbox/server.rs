@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::SandboxError;
+use super::config::SandboxConfig;
 use super::dispatch;
 use super::state::Shared;
 use crate::net::http::{self, ServeLimits};
@@ -25,17 +26,24 @@ pub(crate) async fn bind(port: u16) -> Result<TcpListener, SandboxError> {
         .map_err(|source| SandboxError::Bind { port, source })
 }
 
-pub(crate) async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    shutdown: watch::Receiver<bool>,
-) {
+/// The connection limits of `config`, refused when they cannot work.
+pub(crate) fn serve_limits(config: &SandboxConfig) -> Result<ServeLimits, SandboxError> {
     let limits = ServeLimits {
-        max_connections: shared.config.max_connections,
-        header_read_timeout: shared.config.header_read_timeout,
+        max_connections: config.max_connections,
+        header_read_timeout: config.header_read_timeout,
         max_head_bytes: http::DEFAULT_MAX_HEAD_BYTES,
         shutdown_grace: SHUTDOWN_GRACE,
     };
+    limits.check().map_err(SandboxError::Config)?;
+    Ok(limits)
+}
+
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    limits: ServeLimits,
+    shutdown: watch::Receiver<bool>,
+) {
     http::serve(listener, limits, shutdown, move |_peer, request| {
         let shared = Arc::clone(&shared);
         async move {
