@@ -8,6 +8,8 @@ use std::time::Duration;
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::net::http;
+
 /// The private key header name of ASPI's signature-auth.
 pub const PRIVATE_KEY_HEADER: &str = "Private_Key";
 
@@ -55,18 +57,9 @@ impl std::fmt::Debug for CrossCheckKind {
     }
 }
 
-/// Whether a URL points at this machine; a private key may go there without asking.
-pub fn is_loopback(base_url: &str) -> bool {
-    let Ok(url) = url::Url::parse(base_url.trim()) else {
-        return false;
-    };
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
+/// Whether a URL (as text) points at this machine; a private key may go there without
+/// asking. The rule is [`crate::net::http::is_loopback`], the one every sender uses.
+pub use crate::net::http::is_loopback_text as is_loopback;
 
 #[derive(Deserialize)]
 struct SignatureAnswer {
@@ -83,7 +76,7 @@ pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> 
         .timeout(request.timeout)
         .danger_accept_invalid_certs(!request.verify_tls)
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .map_err(|e| format!("cannot build the HTTP client: {}", http::error_chain(&e)))?;
     let prefix = request.api_prefix.trim_end_matches('/');
     let base = request.base_url.trim().trim_end_matches('/');
     let builder = match &request.kind {
@@ -115,12 +108,12 @@ pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> 
             .header("AccessToken", access_token)
             .body(body.clone()),
     };
-    let response = builder.send().await.map_err(|e| describe_send_error(&e))?;
+    let response = builder.send().await.map_err(|e| http::describe(&e))?;
     let status = response.status();
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| format!("reading the answer failed: {}", describe_send_error(&e)))?;
+        .map_err(|e| http::describe_body(&e))?;
     let answer: SignatureAnswer = serde_json::from_slice(&bytes).map_err(|_| {
         format!(
             "HTTP {status}: the answer is not JSON ({} bytes)",
@@ -150,43 +143,4 @@ fn pem_body_base64(pem: &str) -> Option<String> {
         .decode(&body)
         .ok()
         .map(|_| body)
-}
-
-/// reqwest's errors without the URL's query (none here) and in plain words.
-pub fn describe_send_error(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "no answer in time (timeout)".to_string()
-    } else if e.is_connect() {
-        format!("cannot connect: {}", source_chain(e))
-    } else {
-        source_chain(e)
-    }
-}
-
-fn source_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_detection() {
-        assert!(is_loopback("http://127.0.0.1:8080"));
-        assert!(is_loopback("http://localhost"));
-        assert!(is_loopback("http://[::1]:9/x"));
-        assert!(!is_loopback(
-            "https://apidevportal.aspi-indonesia.or.id:44310"
-        ));
-        assert!(!is_loopback("not a url"));
-        assert!(!is_loopback("http://127.0.0.1.example.com"));
-    }
 }

@@ -4,8 +4,6 @@
 //! Errors are sorted into what a person can act on (nothing listening, no answer in time,
 //! certificate refused) with messages that name the host and never a header or body.
 
-use std::error::Error as _;
-use std::io;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -13,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::watch;
 
 use super::request::BuiltRequest;
+use crate::net::http::{self, FailureKind};
 
 /// At most this much of a response body is read; the rest is dropped and the record says
 /// `truncated` (a SNAP answer is kilobytes; a runaway server must not fill the memory).
@@ -128,7 +127,12 @@ pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, SendError> {
         .user_agent(concat!("snap-console/", env!("CARGO_PKG_VERSION")))
         .danger_accept_invalid_certs(!verify_tls)
         .build()
-        .map_err(|e| SendError::Other(format!("cannot set up the HTTP client: {}", chain(&e))))
+        .map_err(|e| {
+            SendError::Other(format!(
+                "cannot set up the HTTP client: {}",
+                http::error_chain(&e)
+            ))
+        })
 }
 
 /// Send `built` and read the answer, all within `timeout`. Dropping the future cancels
@@ -253,136 +257,39 @@ fn to_reqwest(http: &reqwest::Client, built: &BuiltRequest) -> Result<reqwest::R
         .headers(headers)
         .body(built.body.clone())
         .build()
-        .map_err(|e| SendError::Other(format!("the request cannot be made: {}", chain(&e))))
+        .map_err(|e| {
+            SendError::Other(format!(
+                "the request cannot be made: {}",
+                http::error_chain(&e)
+            ))
+        })
 }
 
-/// Sort a reqwest error into something a person can act on.
+/// Sort a reqwest error into something a person can act on, in the shared wording
+/// ([`crate::net::http::classify`]).
 fn classify(e: &reqwest::Error, target: &str) -> SendError {
-    let text = chain(e);
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("unknownissuer") {
-        return SendError::Tls {
-            target: target.to_string(),
-            message: format!(
-                "the server's certificate was not accepted: {}",
-                innermost(e)
-            ),
-        };
-    }
-    if [
-        "tls",
-        "handshake",
-        "corrupt message",
-        "invalidcontenttype",
-        "alert",
-    ]
-    .iter()
-    .any(|needle| lower.contains(needle))
-    {
-        return SendError::Tls {
-            target: target.to_string(),
-            message: format!(
-                "the TLS handshake with {target} failed ({}); is it an https server? An http:// server addressed as https:// fails this way",
-                innermost(e)
-            ),
-        };
-    }
-    if e.is_timeout() {
-        return SendError::Timeout {
-            target: target.to_string(),
+    let failure = http::classify(e, target);
+    let target = target.to_string();
+    match failure.kind {
+        FailureKind::Connect => SendError::Connect {
+            target,
+            message: failure.message,
+        },
+        FailureKind::Tls => SendError::Tls {
+            target,
+            message: failure.message,
+        },
+        FailureKind::Timeout => SendError::Timeout {
+            target,
             after: Duration::ZERO,
             phase: TimeoutPhase::Answer,
-        };
+        },
+        FailureKind::Closed | FailureKind::Other => SendError::Other(failure.message),
     }
-    let kind = io_kind(e);
-    if e.is_connect() {
-        let message = if kind == Some(io::ErrorKind::ConnectionRefused) {
-            format!("nothing is listening at {target} (connection refused)")
-        } else if e.is_dns() {
-            let host = target.rsplit_once(':').map_or(target, |(h, _)| h);
-            format!(
-                "cannot find the host {host} (DNS lookup failed: {})",
-                innermost(e)
-            )
-        } else {
-            format!("cannot connect to {target}: {}", innermost(e))
-        };
-        return SendError::Connect {
-            target: target.to_string(),
-            message,
-        };
-    }
-    if matches!(
-        kind,
-        Some(
-            io::ErrorKind::ConnectionReset
-                | io::ErrorKind::ConnectionAborted
-                | io::ErrorKind::UnexpectedEof
-                | io::ErrorKind::BrokenPipe
-        )
-    ) || lower.contains("connection closed")
-        || lower.contains("incomplete message")
-    {
-        return SendError::Other(format!(
-            "the server at {target} closed the connection without a complete answer ({})",
-            innermost(e)
-        ));
-    }
-    SendError::Other(format!("the request to {target} failed: {text}"))
 }
 
 fn body_error(e: &reqwest::Error, target: &str) -> SendError {
-    SendError::Other(format!(
-        "the answer from {target} broke off while its body was read ({})",
-        innermost(e)
-    ))
-}
-
-/// Every message in the error chain, joined; the URL is left out of reqwest's own text.
-fn chain(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let top = e.to_string();
-    let top = top
-        .split(" for url (")
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    parts.push(top);
-    let mut source = e.source();
-    while let Some(err) = source {
-        let text = err.to_string();
-        if parts.last() != Some(&text) {
-            parts.push(text);
-        }
-        source = err.source();
-    }
-    parts.join(": ")
-}
-
-/// The deepest cause, which is the one that names the problem.
-fn innermost(e: &reqwest::Error) -> String {
-    let mut last: &dyn std::error::Error = e;
-    let mut source = e.source();
-    while let Some(err) = source {
-        last = err;
-        source = err.source();
-    }
-    let text = last.to_string();
-    text.split(" for url (")
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn io_kind(e: &reqwest::Error) -> Option<io::ErrorKind> {
-    let mut source = e.source();
-    while let Some(err) = source {
-        if let Some(io_err) = err.downcast_ref::<io::Error>() {
-            return Some(io_err.kind());
-        }
-        source = err.source();
-    }
-    None
+    SendError::Other(http::broken_body(e, target))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::verify::VerificationKeys;
+use crate::net::http;
 use crate::net::sandbox::{NOTIFICATION_PUBLIC_KEY_PATH, SandboxHandle};
 use crate::snap::keys::{self, RsaPublicKey};
 
@@ -45,20 +46,24 @@ pub async fn fetch_notification_public_key(
         reason,
     };
     let mut builder = reqwest::Client::builder().timeout(timeout);
-    if crate::net::utilities::is_loopback(&url) {
+    if http::is_loopback_text(&url) {
         builder = builder.no_proxy();
     }
-    let client = builder.build().map_err(|e| failed(e.to_string()))?;
+    let client = builder.build().map_err(|e| failed(http::error_chain(&e)))?;
     let mut response = client
         .get(&url)
         .send()
         .await
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| failed(http::describe(&e)))?;
     if !response.status().is_success() {
         return Err(failed(format!("HTTP {}", response.status().as_u16())));
     }
     let mut pem = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| failed(http::describe_body(&e)))?
+    {
         pem.extend_from_slice(&chunk);
         if pem.len() > MAX_KEY_ANSWER {
             return Err(failed(format!(

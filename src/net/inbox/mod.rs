@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! mod.rs      InboxConfig, start → InboxHandle (URL, stop, answer rules, received, subscribe)
-//! serve.rs    connections: header/body timeouts, body limit, one request → one Received
+//! serve.rs    one request → one Received (connections, timeouts and the body limit are
+//!             the shared `net::http` serve loop and body reader, as in the sandbox)
 //! verify.rs   the signature verdict (pure)
 //! answers.rs  what is answered per path, templates, canned failures (pure)
 //! record.rs   Received, the bounded list, conversion to a history Exchange
@@ -48,6 +49,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::net::http::ServeLimits;
+
 pub use answers::AnswerRule;
 pub use local_sandbox::{SandboxKeyError, fetch_notification_public_key, keys_for_sandbox};
 pub use notify::{
@@ -63,8 +66,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_KEPT_BODY_CAP: usize = 256 * 1024;
 /// How many requests the list keeps (the oldest drop off first).
 pub const DEFAULT_MAX_KEPT: usize = 500;
-/// Connections served at once; more are closed at once (a flood must not exhaust memory).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Connections served at once; more get a 503 and are closed (a flood must not exhaust
+/// memory, and idle sockets must not lock out a provider: see `net::http`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = crate::net::http::DEFAULT_MAX_CONNECTIONS;
 /// New requests waiting for a slow subscriber; beyond this it gets `Lagged` and should
 /// take a fresh [`InboxHandle::received`] snapshot.
 pub const EVENT_CAPACITY: usize = 256;
@@ -85,7 +89,8 @@ pub struct InboxConfig {
     pub body_limit: usize,
     /// How much of each body the received list keeps.
     pub kept_body_cap: usize,
-    /// A client must send its whole request head within this, or the connection is closed.
+    /// A client must send its whole request head within this, or the connection is closed
+    /// (counted from the connect or the previous answer: also the keep-alive idle timeout).
     pub header_read_timeout: Duration,
     /// A client must send its whole body within this after the head, or gets 408.
     pub body_read_timeout: Duration,
@@ -103,7 +108,7 @@ impl Default for InboxConfig {
             mode: VerificationMode::Auto,
             body_limit: DEFAULT_BODY_LIMIT,
             kept_body_cap: DEFAULT_KEPT_BODY_CAP,
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: crate::net::http::DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: Duration::from_secs(10),
             max_kept: DEFAULT_MAX_KEPT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -133,11 +138,11 @@ struct Shared {
     events: broadcast::Sender<Received>,
 }
 
+/// What a request's handling needs to know (the connection limits live in the serve loop).
 #[derive(Debug, Clone, Copy)]
 struct Limits {
     body_limit: usize,
     kept_body_cap: usize,
-    header_read_timeout: Duration,
     body_read_timeout: Duration,
 }
 
@@ -180,6 +185,13 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
             "read timeouts must be above 0".to_string(),
         ));
     }
+    let serve_limits = ServeLimits {
+        max_connections: config.max_connections,
+        header_read_timeout: config.header_read_timeout,
+        max_head_bytes: crate::net::http::DEFAULT_MAX_HEAD_BYTES,
+        shutdown_grace: SHUTDOWN_GRACE,
+    };
+    serve_limits.check().map_err(InboxError::Config)?;
     let wanted = SocketAddr::new(config.bind, config.port);
     let listener = TcpListener::bind(wanted)
         .await
@@ -196,7 +208,6 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
         limits: Limits {
             body_limit: config.body_limit,
             kept_body_cap: config.kept_body_cap.min(config.body_limit),
-            header_read_timeout: config.header_read_timeout,
             body_read_timeout: config.body_read_timeout,
         },
         verification: RwLock::new((config.verification, config.mode)),
@@ -209,7 +220,7 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
         listener,
         Arc::clone(&shared),
         stop_rx,
-        config.max_connections,
+        serve_limits,
     ));
     Ok(InboxHandle {
         addr,
@@ -221,7 +232,7 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
 }
 
 fn bind_warning(bind: IpAddr) -> Option<String> {
-    (!bind.is_loopback()).then(|| {
+    (!crate::net::http::is_loopback_ip(bind)).then(|| {
         format!(
             "The inbox listens on {bind}, not only on this machine: anyone who can reach it can send it requests and read its answers (tokens included). Use 127.0.0.1 unless a provider must reach it directly."
         )

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::net::http;
 use crate::snap::catalog;
 use crate::snap::keys::RsaPrivateKey;
 use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret};
@@ -144,17 +145,22 @@ pub async fn send_test_notification(
         reason,
     };
     let mut builder = reqwest::Client::builder().timeout(notification.timeout);
-    if super::super::utilities::is_loopback(url.as_str()) {
+    if http::is_loopback(&url) {
         // A proxy from the environment must not swallow a call to this machine.
         builder = builder.no_proxy();
     }
-    let client = builder.build().map_err(|e| send_error(e.to_string()))?;
+    let client = builder
+        .build()
+        .map_err(|e| send_error(http::error_chain(&e)))?;
     let mut request = client.post(url.clone()).body(notification.body.clone());
     for (name, value) in &sent_headers {
         request = request.header(name, value);
     }
     let started = Instant::now();
-    let mut response = request.send().await.map_err(|e| send_error(describe(&e)))?;
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| send_error(http::describe(&e)))?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -180,7 +186,7 @@ pub async fn send_test_notification(
                 bytes.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(e) => return Err(send_error(format!("reading the answer: {}", describe(&e)))),
+            Err(e) => return Err(send_error(http::describe_body(&e))),
         }
     }
     Ok(NotificationOutcome {
@@ -193,25 +199,6 @@ pub async fn send_test_notification(
         body_truncated: truncated,
         elapsed_ms: started.elapsed().as_millis().try_into().unwrap_or(u64::MAX),
     })
-}
-
-/// reqwest's message plus its causes ("error sending request" alone says little).
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        "timed out".to_string()
-    } else {
-        error.to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -1,174 +1,47 @@
-//! Connections and requests: the part that must never fall over.
+//! Requests: the part that must never fall over.
 //!
-//! hyper serves each connection (rather than `axum::serve`) because only its builder has
-//! the header-read timeout: a client that stalls mid-head is closed. A stalled body is cut
-//! by our own deadline (408), a body over the limit gets 413 after being drained up to a
-//! cap (so the client reads the answer instead of a reset), and every request, however
-//! malformed, ends up as one [`Received`] with an answer.
+//! Connections are served by the shared loop ([`crate::net::http::serve`]: head timeout,
+//! head size cap, connection limit with a 503 past it, graceful stop) and bodies read by the
+//! shared reader: a stalled body is cut by its deadline (408), a body over the limit gets
+//! 413 after being drained up to a cap (so the client reads the answer instead of a reset),
+//! and every request, however malformed, ends up as one [`Received`] with an answer.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, header};
-use hyper::body::{Body as _, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio::task::JoinSet;
+use hyper::body::Incoming;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::answers::{self, Answer, AnswerInput, AnswerRule};
 use super::record::Received;
 use super::verify::{self, InboundRequest, Verdict};
-use super::{Limits, SHUTDOWN_GRACE, Shared};
+use super::{Limits, Shared};
+use crate::net::http::{self, BodyEnd, BodyLimits, BodyRead, ServeLimits};
 use crate::snap::{catalog, timestamp};
-
-/// A body declared or sent beyond this many times the limit is not drained: the answer
-/// goes out and the connection closes (the client may then see a reset instead).
-const DRAIN_FACTOR: usize = 4;
 
 pub(super) async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
-    max_connections: usize,
+    stop: watch::Receiver<bool>,
+    limits: ServeLimits,
 ) {
-    let permits = Arc::new(Semaphore::new(max_connections));
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            // A sent stop, or a dropped handle (Err), both end the loop.
-            _ = stop.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Over the limit: close at once rather than queue without bound.
-                    let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                        drop(stream);
-                        continue;
-                    };
-                    connections.spawn(serve_connection(
-                        stream,
-                        peer,
-                        Arc::clone(&shared),
-                        stop.clone(),
-                        permit,
-                    ));
-                }
-                // Out of file descriptors and the like: pause instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    drop(listener);
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while connections.join_next().await.is_some() {}
+    http::serve(listener, limits, stop, move |peer, request| {
+        handle(Arc::clone(&shared), peer, request)
     })
     .await;
-    if drained.is_err() {
-        connections.shutdown().await;
-    }
-}
-
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
-) {
-    let limits = shared.limits;
-    let service = service_fn(move |request| {
-        let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(handle(shared, peer, request).await) }
-    });
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(true);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(connection);
-    // Errors here are the client's (a reset, a malformed head, a stalled head): the
-    // connection ends and the listener carries on.
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        _ = stop.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
-        }
-    }
-}
-
-/// How reading a body ended.
-enum BodyEnd {
-    Complete,
-    Unfinished(Unfinished),
-}
-
-/// Why a body was not read to its end.
-enum Unfinished {
-    TooLarge,
-    TimedOut,
-    Broken(String),
-}
-
-struct BodyRead {
-    end: BodyEnd,
-    /// At most the body limit.
-    kept: Vec<u8>,
-    /// Bytes received in all.
-    seen: usize,
 }
 
 async fn read_body(body: Incoming, limits: &Limits, declared: Option<u64>) -> BodyRead {
-    let limit = limits.body_limit;
-    let drain_cap = limit.saturating_mul(DRAIN_FACTOR);
-    let mut read = BodyRead {
-        end: BodyEnd::Complete,
-        kept: Vec::new(),
-        seen: 0,
+    let body_limits = BodyLimits {
+        max_bytes: limits.body_limit,
+        deadline: limits.body_read_timeout,
     };
-    if declared.is_some_and(|n| n > drain_cap as u64) {
-        read.end = BodyEnd::Unfinished(Unfinished::TooLarge);
-        return read;
-    }
-    let deadline = Instant::now() + limits.body_read_timeout;
-    let mut body = std::pin::pin!(body);
-    loop {
-        let next = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx));
-        let frame = match tokio::time::timeout_at(deadline, next).await {
-            Err(_) => {
-                read.end = BodyEnd::Unfinished(Unfinished::TimedOut);
-                return read;
-            }
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
-                read.end = BodyEnd::Unfinished(Unfinished::Broken(e.to_string()));
-                return read;
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        // Trailers carry nothing we use.
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        read.seen = read.seen.saturating_add(data.len());
-        let room = limit.saturating_sub(read.kept.len());
-        read.kept.extend_from_slice(&data[..data.len().min(room)]);
-        if read.seen > drain_cap {
-            break;
-        }
-    }
-    if read.seen > limit {
-        read.end = BodyEnd::Unfinished(Unfinished::TooLarge);
-    }
-    read
+    http::read_body(body, declared, body_limits).await
 }
 
 /// The request head, as the verdict, the answer and the record need it.
@@ -196,11 +69,7 @@ impl Head {
                     )
                 })
                 .collect(),
-            declared_length: parts
-                .headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok()),
+            declared_length: http::declared_length(&parts.headers),
         }
     }
 }
@@ -227,9 +96,9 @@ async fn handle(
     let read = read_body(body, &limits, head.declared_length).await;
     let body_text = String::from_utf8_lossy(&read.kept).into_owned();
 
-    let decision = match &read.end {
-        BodyEnd::Complete => decide_complete(&shared, &head, &read.kept, &body_text),
-        BodyEnd::Unfinished(why) => decide_unfinished(why, &head, &read, &limits),
+    let decision = match unfinished(&head, &read, &limits) {
+        None => decide_complete(&shared, &head, &read.kept, &body_text),
+        Some(why) => decide_unfinished(why, &head),
     };
     let Decision {
         verdict,
@@ -257,7 +126,7 @@ async fn handle(
         body: kept_body,
         body_bytes: read.seen,
         // An unfinished body (too large, stalled, broken) is never the whole body.
-        body_truncated: read.seen > kept_len || !matches!(read.end, BodyEnd::Complete),
+        body_truncated: read.seen > kept_len || !read.is_complete(),
         verdict,
         answer_rule: rule_label,
         answered_status: answer.status,
@@ -339,10 +208,15 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
     }
 }
 
-/// The body did not arrive whole: say why, whatever rule the path has.
-fn decide_unfinished(why: &Unfinished, head: &Head, read: &BodyRead, limits: &Limits) -> Decision {
-    let (status, rule_label, message) = match why {
-        Unfinished::TooLarge => {
+/// Why the body did not arrive whole (status, rule label, message); None when it did.
+fn unfinished(
+    head: &Head,
+    read: &BodyRead,
+    limits: &Limits,
+) -> Option<(u16, &'static str, String)> {
+    let why = match &read.end {
+        BodyEnd::Complete => return None,
+        BodyEnd::TooLarge => {
             let size = match head.declared_length {
                 Some(n) => format!("{n} bytes"),
                 None => format!("over {} bytes", read.seen),
@@ -356,7 +230,7 @@ fn decide_unfinished(why: &Unfinished, head: &Head, read: &BodyRead, limits: &Li
                 ),
             )
         }
-        Unfinished::TimedOut => {
+        BodyEnd::TimedOut => {
             let expected = head
                 .declared_length
                 .map(|n| format!(" of {n}"))
@@ -372,7 +246,7 @@ fn decide_unfinished(why: &Unfinished, head: &Head, read: &BodyRead, limits: &Li
             )
         }
         // The client is most likely gone; answer anyway, for the record.
-        Unfinished::Broken(reason) => (
+        BodyEnd::Broken(reason) => (
             400,
             "body error",
             format!(
@@ -381,6 +255,11 @@ fn decide_unfinished(why: &Unfinished, head: &Head, read: &BodyRead, limits: &Li
             ),
         ),
     };
+    Some(why)
+}
+
+/// The body did not arrive whole: say why, whatever rule the path has.
+fn decide_unfinished((status, rule_label, message): (u16, &str, String), head: &Head) -> Decision {
     Decision {
         verdict: Verdict::not_checked(format!(
             "not checked, the body was not read whole: {message}"

@@ -494,12 +494,9 @@ fn attempt(
     }
 }
 
-/// The bare token of `Authorization: Bearer <token>`.
+/// The bare token of `Authorization: Bearer <token>` (the shared parser).
 fn bearer_token<'r>(request: &InboundRequest<'r>) -> Option<&'r str> {
-    let value = header(request.headers, "Authorization")?;
-    let scheme = value.get(..7)?;
-    let token = value.get(7..)?.trim();
-    (scheme.eq_ignore_ascii_case("bearer ") && !token.is_empty()).then_some(token)
+    crate::net::http::bearer_token(header(request.headers, "Authorization")?)
 }
 
 /// Build the stringToSign of `kind` from the request and check the signature over it.

@@ -39,13 +39,14 @@ pub struct SandboxConfig {
     pub biller_username: Option<String>,
     /// Biller API password; None = the client secret.
     pub biller_password: Option<Zeroizing<String>>,
-    /// A client must finish sending its request line and headers within this.
+    /// A client must finish sending its request line and headers within this (counted
+    /// from the connect, or from the previous answer: also the keep-alive idle timeout).
     pub header_read_timeout: Duration,
     /// ...and its body within this.
     pub body_read_timeout: Duration,
     /// Larger bodies get 413.
     pub max_body_bytes: usize,
-    /// Connections served at once; more wait in the listen backlog.
+    /// Connections served at once; more get a 503 and are closed.
     pub max_connections: usize,
     /// Per outbound notification or callback.
     pub outbound_timeout: Duration,
@@ -74,10 +75,10 @@ impl SandboxConfig {
             allowed_skew: DEFAULT_ALLOWED_SKEW,
             biller_username: None,
             biller_password: None,
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: crate::net::http::DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: Duration::from_secs(10),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            max_connections: 256,
+            max_connections: crate::net::http::DEFAULT_MAX_CONNECTIONS,
             outbound_timeout: Duration::from_secs(5),
         }
     }

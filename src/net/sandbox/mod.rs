@@ -19,8 +19,9 @@
 //! GET  /sandbox/checkout/{referenceNo}             where the e-wallet webRedirectUrl points
 //! ```
 //!
-//! One module a job: `server` accepts connections, `dispatch` routes, `request` reads
-//! bodies with limits, `checks` runs the ordered header/auth checks, `errors` and `respond`
+//! One module a job: `server` binds 127.0.0.1 and hands connections to the serve loop the
+//! inbox shares (`net::http`: head timeout, connection limit with a 503 past it, graceful
+//! stop), `dispatch` routes, `request` reads bodies with limits (the shared reader), `checks` runs the ordered header/auth checks, `errors` and `respond`
 //! shape answers, the family modules (`token`, `va`, `ewallet`, `history_list`, `biller`,
 //! `utilities`) answer, `notify` delivers outbound calls, `memory` and `journal` keep bounded
 //! state.
@@ -78,6 +79,7 @@ pub enum SandboxError {
 /// port; [`SandboxHandle::addr`] says which). Must be called inside a tokio runtime.
 pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     let notify_base = config.checked_notify_base()?;
+    let limits = server::serve_limits(&config)?;
     let listener = server::bind(config.port).await?;
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
         port: config.port,
@@ -86,7 +88,12 @@ pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError>
     let (notifier, worker) = notify::start(&config, notify_base.as_ref())?;
     let shared = Arc::new(state::Shared::new(config, addr, notify_base, notifier)?);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let server = tokio::spawn(server::accept_loop(listener, shared.clone(), shutdown_rx));
+    let server = tokio::spawn(server::accept_loop(
+        listener,
+        shared.clone(),
+        limits,
+        shutdown_rx,
+    ));
     Ok(SandboxHandle {
         addr,
         shared,

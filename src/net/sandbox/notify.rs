@@ -22,6 +22,7 @@ use super::config::SandboxConfig;
 use super::memory::BoundedLog;
 use super::state::lock;
 use super::{SandboxError, respond};
+use crate::net::http::{self, is_loopback};
 use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret};
 use crate::snap::timestamp;
 
@@ -204,15 +205,6 @@ pub(crate) fn start(
     Ok((notifier, worker))
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 async fn run(mut jobs: mpsc::Receiver<Job>, sender: Arc<Sender>) {
     let slots = Arc::new(Semaphore::new(SENDING_AT_ONCE));
     let mut sending = JoinSet::new();
@@ -289,16 +281,9 @@ pub(crate) fn sign_notification(
         .map_err(|e| format!("signing the notification failed: {e}"))
 }
 
-/// A reqwest error with its causes ("… : tcp connect error: Connection refused"), cut.
+/// A failed delivery in the words every sender uses ([`crate::net::http::describe`]), cut.
 fn describe(error: reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text.chars().take(MAX_REASON).collect()
+    http::describe(&error).chars().take(MAX_REASON).collect()
 }
 
 /// `{base}{path}`: the path goes after the base's own path (a base of

@@ -1,13 +1,13 @@
-//! Reading a request body with a size cap and a deadline, so that neither a huge body nor a
-//! client that stops sending mid-body can hold the sandbox.
+//! A request whose body has been read, and the sandbox's view of the shared body reader
+//! ([`crate::net::http::read_body`]: a size cap and a deadline, so that neither a huge body
+//! nor a client that stops sending mid-body can hold the sandbox).
 
-use std::future::poll_fn;
-use std::pin::Pin;
 use std::time::Duration;
 
-use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderMap, Method};
-use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::body::{Bytes, Incoming};
+
+use crate::net::http::{self, BodyEnd, BodyLimits};
 
 /// A request whose body has been read.
 pub(crate) struct Received {
@@ -41,49 +41,22 @@ pub(crate) enum BodyFailure {
     Broken,
 }
 
-/// Bodies over the limit are still read (and thrown away) up to this multiple of it, so
-/// that the client, still sending, sees the 413 instead of a reset connection.
-const DRAIN_FACTOR: usize = 8;
-
+/// The whole body, or why not.
 pub(crate) async fn read_body(
-    mut body: Incoming,
+    body: Incoming,
     headers: &HeaderMap,
     limit: usize,
     deadline: Duration,
 ) -> Result<Bytes, BodyFailure> {
-    let drain_limit = limit.saturating_mul(DRAIN_FACTOR);
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > drain_limit as u64) {
-        return Err(BodyFailure::TooLarge);
-    }
-    let mut too_large = false;
-    let reading = async {
-        let mut collected = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(limit));
-        let mut total = 0usize;
-        while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-            let Ok(data) = frame.map_err(|_| BodyFailure::Broken)?.into_data() else {
-                continue; // trailers
-            };
-            total = total.saturating_add(data.len());
-            if total > limit {
-                too_large = true;
-                collected = Vec::new();
-                if total > drain_limit {
-                    break;
-                }
-                continue;
-            }
-            collected.extend_from_slice(&data);
-        }
-        Ok(Bytes::from(collected))
+    let limits = BodyLimits {
+        max_bytes: limit,
+        deadline,
     };
-    let outcome = tokio::time::timeout(deadline, reading).await;
-    match outcome {
-        _ if too_large => Err(BodyFailure::TooLarge),
-        Ok(read) => read,
-        Err(_) => Err(BodyFailure::TimedOut),
+    let read = http::read_body(body, http::declared_length(headers), limits).await;
+    match read.end {
+        BodyEnd::Complete => Ok(Bytes::from(read.kept)),
+        BodyEnd::TooLarge => Err(BodyFailure::TooLarge),
+        BodyEnd::TimedOut => Err(BodyFailure::TimedOut),
+        BodyEnd::Broken(_) => Err(BodyFailure::Broken),
     }
 }
