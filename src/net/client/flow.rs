@@ -11,6 +11,7 @@ use super::record::{exchange_of, redactor_for};
 use super::token::{TokenAttempt, TokenCache, request_timeout};
 use super::{BuiltRequest, RequestDraft, ResponseRecord, SendError, TimestampSource};
 use crate::snap::catalog::{Service, ServiceAuth};
+use crate::snap::headers::{ACCESS_TOKEN, AUTHORIZATION};
 use crate::store::history::Exchange;
 use crate::store::profiles::{Profile, ProfileSecrets};
 
@@ -29,9 +30,9 @@ fn user_supplied_token(service: &Service, draft: &RequestDraft) -> bool {
     draft.header_overrides.iter().any(|o| {
         let name = o.name.trim();
         o.value.is_some()
-            && (name.eq_ignore_ascii_case("Authorization")
+            && (name.eq_ignore_ascii_case(AUTHORIZATION)
                 || (service.auth == ServiceAuth::UtilitySignatureService
-                    && name.eq_ignore_ascii_case("AccessToken")))
+                    && name.eq_ignore_ascii_case(ACCESS_TOKEN)))
     })
 }
 
