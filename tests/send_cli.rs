@@ -9,6 +9,9 @@ use snap_console::net::sandbox::{self, SandboxConfig, SandboxHandle};
 use snap_console::snap::keys;
 use zeroize::Zeroizing;
 
+#[path = "common/servers.rs"]
+mod servers;
+
 const CLIENT_ID: &str = "cli-sandbox-client";
 const CLIENT_SECRET: &str = "cli-client-secret-never-in-history-42";
 const TOKEN_BODY: &str = r#"{"grantType":"client_credentials","additionalInfo":{}}"#;
@@ -343,10 +346,7 @@ fn send_token_then_va_payment_records_history_without_secrets() {
 fn send_exits_2_when_the_request_cannot_be_made() {
     let env = Env::new();
     let secret_file = env.file("secret.txt", CLIENT_SECRET);
-    let dead_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    let dead_port = servers::closed_port().port();
     let out = add_profile(
         &env,
         "Dead",
