@@ -409,9 +409,9 @@ fn sent_origin(env: &Env, service: &str) -> Option<String> {
     let history = env.history();
     let line = history
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|l| l["service"] == service)
-        .last()?;
+        .find(|l| l["service"] == service)?;
     line["request"]["headers"]
         .as_array()?
         .iter()
@@ -485,7 +485,9 @@ fn qris_transaction_list_from_its_template_gets_2001200_with_origin_filled() {
         "--client-secret-file",
         secret_file.to_str().unwrap_or_default(),
         "--private-key",
-        fixture("test_rsa2048_pkcs8.pem").to_str().unwrap_or_default(),
+        fixture("test_rsa2048_pkcs8.pem")
+            .to_str()
+            .unwrap_or_default(),
         "--channel-id",
         "95221",
         "--origin",

@@ -52,7 +52,7 @@ pub const ACCESS_TOKEN: &str = "AccessToken";
 pub const JSON: &str = "application/json";
 
 /// Every SNAP header name above, for turning a name from data into its constant.
-const KNOWN: [&str; 23] = [
+const KNOWN: [&str; 22] = [
     CONTENT_TYPE,
     X_TIMESTAMP,
     X_SIGNATURE,
@@ -75,12 +75,11 @@ const KNOWN: [&str; 23] = [
     ENDPOIN_URL,
     ENDPOINT_URL,
     ACCESS_TOKEN,
-    "Proxy-Authorization",
 ];
 
 /// Headers whose values are secrets (or carry one): never shown in a debug dump, and
-/// redacted before history is written.
-const SENSITIVE: [&str; 7] = [
+/// redacted before history is written. The last two are HTTP's own credential headers.
+const SENSITIVE: [&str; 8] = [
     AUTHORIZATION,
     AUTHORIZATION_CUSTOMER,
     PRIVATE_KEY,
@@ -88,6 +87,7 @@ const SENSITIVE: [&str; 7] = [
     X_CLIENT_SECRET,
     ACCESS_TOKEN,
     "Proxy-Authorization",
+    "Cookie",
 ];
 
 /// Whether a header's value is a secret (case-insensitive, surrounding spaces ignored).
@@ -376,7 +376,13 @@ mod tests {
         assert_eq!(known("origin"), Some(ORIGIN));
         assert_eq!(known(" x-timestamp "), Some(X_TIMESTAMP));
         assert_eq!(known("X-Trace"), None);
-        for name in ["authorization", "PRIVATE_KEY", "private-key", "accesstoken"] {
+        for name in [
+            "authorization",
+            "PRIVATE_KEY",
+            "private-key",
+            "accesstoken",
+            "cookie",
+        ] {
             assert!(is_sensitive(name), "{name}");
         }
         assert!(!is_sensitive(X_TIMESTAMP));
