@@ -152,6 +152,25 @@ async fn slow_server_times_out_and_can_be_cancelled() {
 }
 
 #[tokio::test]
+async fn a_slow_answer_within_the_timeout_is_timed() {
+    let slow = servers::slow(
+        Duration::from_millis(300),
+        http_response(
+            "200 OK",
+            "application/json",
+            br#"{"responseCode":"2002500"}"#,
+        ),
+    );
+    let built = built_transaction(&slow.url());
+    let record = client::send(&http(), &built, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(record.status, 200);
+    assert!(record.headers_ms >= 300.0, "{}", record.headers_ms);
+    assert!(record.total_ms >= record.headers_ms);
+}
+
+#[tokio::test]
 async fn non_json_answers_and_500s_are_described_without_fuss() {
     let html = servers::canned(http_response(
         "200 OK",
@@ -248,6 +267,50 @@ async fn an_endless_body_is_cut_at_the_cap() {
 // ------------------------------------------------------------------------------------------
 // Building: headers, signature, guards
 // ------------------------------------------------------------------------------------------
+
+#[test]
+fn origin_is_sent_where_a_service_needs_it_from_the_profile_or_the_base_url() {
+    let build = |profile: &Profile, overrides: Vec<HeaderOverride>| {
+        let mut draft = draft(profile, "12", r#"{"additionalInfo":{"scID":"1"}}"#);
+        draft.header_overrides = overrides;
+        client::build(profile, &secrets(), &draft, Some("t"), TimestampSource::Now).expect("builds")
+    };
+    // The origin of the base URL: scheme, host and a port that is not the default.
+    let mut profile = profile("http://127.0.0.1:8080/nicepay/");
+    let built = build(&profile, vec![]);
+    assert_eq!(built.header("ORIGIN"), Some("http://127.0.0.1:8080"));
+    let names: Vec<&str> = built.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names.last(),
+        Some(&"ORIGIN"),
+        "after the standard set: {names:?}"
+    );
+    profile.base_url = "https://api.example:443".into();
+    assert_eq!(
+        build(&profile, vec![]).header("ORIGIN"),
+        Some("https://api.example")
+    );
+    // The profile's own origin wins; the user's value wins over both; it can be left out.
+    profile.origin = " https://shop.example ".into();
+    assert_eq!(
+        build(&profile, vec![]).header("ORIGIN"),
+        Some("https://shop.example")
+    );
+    let mine = build(
+        &profile,
+        vec![HeaderOverride::set("origin", "https://mine.example")],
+    );
+    assert_eq!(mine.header("ORIGIN"), Some("https://mine.example"));
+    assert_eq!(
+        build(&profile, vec![HeaderOverride::omit("ORIGIN")]).header("ORIGIN"),
+        None
+    );
+    // A service whose rules do not ask for it does not get it.
+    assert_eq!(
+        built_transaction("http://127.0.0.1:8080").header("ORIGIN"),
+        None
+    );
+}
 
 fn names(built: &BuiltRequest) -> Vec<&str> {
     built.headers.iter().map(|(n, _)| n.as_str()).collect()
