@@ -21,6 +21,10 @@ use snap_console::snap::signature::{self, VerifyingSecret};
 use snap_console::store::profiles::{Profile, ProfileSecrets, SignatureMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+#[path = "common/servers.rs"]
+mod servers;
+use servers::http_response;
 use zeroize::Zeroizing;
 
 const CLIENT_SECRET: &str = "client-secret-for-tests-0123456789";
@@ -101,77 +105,6 @@ fn built_transaction(base_url: &str) -> BuiltRequest {
     .expect("builds")
 }
 
-// ------------------------------------------------------------------------------------------
-// Tiny servers
-// ------------------------------------------------------------------------------------------
-
-/// Answers every connection with `response` after reading the request (or, for bytes that
-/// are not HTTP, e.g. a TLS ClientHello, after the first read), then closes.
-async fn canned_server(response: Vec<u8>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let response = response.clone();
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 8192];
-                loop {
-                    let Ok(n) = socket.read(&mut buf).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&buf[..n]);
-                    if !seen[0].is_ascii_uppercase() || request_complete(&seen) {
-                        break;
-                    }
-                }
-                let _ = socket.write_all(&response).await;
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    port
-}
-
-fn request_complete(seen: &[u8]) -> bool {
-    let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    seen.len() >= end + 4 + length
-}
-
-/// Accepts and never answers.
-async fn silent_server() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
-    port
-}
-
-fn http_response(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
 fn http() -> reqwest::Client {
     client::http_client(true).expect("client")
 }
@@ -182,10 +115,7 @@ fn http() -> reqwest::Client {
 
 #[tokio::test]
 async fn dead_server_is_a_clear_connect_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    let port = servers::closed_port().port();
     let built = built_transaction(&format!("http://127.0.0.1:{port}"));
     let err = client::send(&http(), &built, Duration::from_secs(5))
         .await
@@ -200,7 +130,8 @@ async fn dead_server_is_a_clear_connect_error() {
 
 #[tokio::test]
 async fn slow_server_times_out_and_can_be_cancelled() {
-    let port = silent_server().await;
+    let silent = servers::silent();
+    let port = silent.port();
     let built = built_transaction(&format!("http://127.0.0.1:{port}"));
     let started = Instant::now();
     let err = client::send(&http(), &built, Duration::from_secs(1))
@@ -224,14 +155,32 @@ async fn slow_server_times_out_and_can_be_cancelled() {
 }
 
 #[tokio::test]
+async fn a_slow_answer_within_the_timeout_is_timed() {
+    let slow = servers::slow(
+        Duration::from_millis(300),
+        http_response(
+            "200 OK",
+            "application/json",
+            br#"{"responseCode":"2002500"}"#,
+        ),
+    );
+    let built = built_transaction(&slow.url());
+    let record = client::send(&http(), &built, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(record.status, 200);
+    assert!(record.headers_ms >= 300.0, "{}", record.headers_ms);
+    assert!(record.total_ms >= record.headers_ms);
+}
+
+#[tokio::test]
 async fn non_json_answers_and_500s_are_described_without_fuss() {
-    let html = canned_server(http_response(
+    let html = servers::canned(http_response(
         "200 OK",
         "text/html",
         b"<html><body>Gateway says hello</body></html>",
-    ))
-    .await;
-    let built = built_transaction(&format!("http://127.0.0.1:{html}"));
+    ));
+    let built = built_transaction(&format!("http://127.0.0.1:{}", html.port()));
     let record = client::send(&http(), &built, Duration::from_secs(5))
         .await
         .expect("an answer");
@@ -241,13 +190,12 @@ async fn non_json_answers_and_500s_are_described_without_fuss() {
     let summary = describe_response(record.status, &record.headers, &record.body);
     assert!(!summary.is_json && summary.response_code.is_none() && summary.pretty_body.is_none());
 
-    let error = canned_server(http_response(
+    let error = servers::canned(http_response(
         "500 Internal Server Error",
         "application/json",
         br#"{"responseCode":"5002500","responseMessage":"General Error"}"#,
-    ))
-    .await;
-    let built = built_transaction(&format!("http://127.0.0.1:{error}"));
+    ));
+    let built = built_transaction(&format!("http://127.0.0.1:{}", error.port()));
     let record = client::send(&http(), &built, Duration::from_secs(5))
         .await
         .expect("an answer");
@@ -259,13 +207,12 @@ async fn non_json_answers_and_500s_are_described_without_fuss() {
     assert_eq!(decoded.service_name.as_deref(), Some("VA Payment"));
     assert!(summary.mismatch.is_none());
 
-    let empty = canned_server(http_response(
+    let empty = servers::canned(http_response(
         "500 Internal Server Error",
         "text/plain",
         b"",
-    ))
-    .await;
-    let built = built_transaction(&format!("http://127.0.0.1:{empty}"));
+    ));
+    let built = built_transaction(&format!("http://127.0.0.1:{}", empty.port()));
     let record = client::send(&http(), &built, Duration::from_secs(5))
         .await
         .expect("an answer");
@@ -276,7 +223,8 @@ async fn non_json_answers_and_500s_are_described_without_fuss() {
 
 #[tokio::test]
 async fn plain_http_addressed_as_https_is_a_clear_tls_error() {
-    let port = canned_server(http_response("400 Bad Request", "text/plain", b"not TLS")).await;
+    let server = servers::canned(http_response("400 Bad Request", "text/plain", b"not TLS"));
+    let port = server.port();
     let built = built_transaction(&format!("https://127.0.0.1:{port}"));
     let err = client::send(&http(), &built, Duration::from_secs(5))
         .await
@@ -322,6 +270,50 @@ async fn an_endless_body_is_cut_at_the_cap() {
 // ------------------------------------------------------------------------------------------
 // Building: headers, signature, guards
 // ------------------------------------------------------------------------------------------
+
+#[test]
+fn origin_is_sent_where_a_service_needs_it_from_the_profile_or_the_base_url() {
+    let build = |profile: &Profile, overrides: Vec<HeaderOverride>| {
+        let mut draft = draft(profile, "12", r#"{"additionalInfo":{"scID":"1"}}"#);
+        draft.header_overrides = overrides;
+        client::build(profile, &secrets(), &draft, Some("t"), TimestampSource::Now).expect("builds")
+    };
+    // The origin of the base URL: scheme, host and a port that is not the default.
+    let mut profile = profile("http://127.0.0.1:8080/nicepay/");
+    let built = build(&profile, vec![]);
+    assert_eq!(built.header("ORIGIN"), Some("http://127.0.0.1:8080"));
+    let names: Vec<&str> = built.headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names.last(),
+        Some(&"ORIGIN"),
+        "after the standard set: {names:?}"
+    );
+    profile.base_url = "https://api.example:443".into();
+    assert_eq!(
+        build(&profile, vec![]).header("ORIGIN"),
+        Some("https://api.example")
+    );
+    // The profile's own origin wins; the user's value wins over both; it can be left out.
+    profile.origin = " https://shop.example ".into();
+    assert_eq!(
+        build(&profile, vec![]).header("ORIGIN"),
+        Some("https://shop.example")
+    );
+    let mine = build(
+        &profile,
+        vec![HeaderOverride::set("origin", "https://mine.example")],
+    );
+    assert_eq!(mine.header("ORIGIN"), Some("https://mine.example"));
+    assert_eq!(
+        build(&profile, vec![HeaderOverride::omit("ORIGIN")]).header("ORIGIN"),
+        None
+    );
+    // A service whose rules do not ask for it does not get it.
+    assert_eq!(
+        built_transaction("http://127.0.0.1:8080").header("ORIGIN"),
+        None
+    );
+}
 
 fn names(built: &BuiltRequest) -> Vec<&str> {
     built.headers.iter().map(|(n, _)| n.as_str()).collect()

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -17,10 +16,13 @@ use snap_console::net::inbox::{
 use snap_console::snap::keys::{self, RsaPrivateKey, RsaPublicKey};
 use snap_console::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret};
 use snap_console::snap::timestamp;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
+
+#[path = "common/servers.rs"]
+mod servers;
+use servers::raw_exchange;
 
 const PAYMENT: &str = "/api/v1.0/transfer-va/payment";
 const CLIENT_ID: &str = "IONPAYTEST";
@@ -161,25 +163,6 @@ fn asymmetric_signature(
     })
     .expect("prepare");
     signature::sign(&prepared, SigningSecret::Rsa(key)).expect("sign")
-}
-
-/// Write raw bytes, read until the server closes or `limit` passes.
-async fn raw_exchange(addr: SocketAddr, request: &[u8], limit: Duration) -> (String, bool) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request).await.expect("write");
-    let mut answer = Vec::new();
-    let closed = tokio::time::timeout(limit, async {
-        let mut buf = [0u8; 4096];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => answer.extend_from_slice(&buf[..n]),
-            }
-        }
-    })
-    .await
-    .is_ok();
-    (String::from_utf8_lossy(&answer).into_owned(), closed)
 }
 
 #[test]

@@ -5,12 +5,9 @@
 // Test, bench and example code may panic: a failed expectation is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap as AxumHeaders, Method, StatusCode, Uri};
 use chrono::{TimeDelta, Utc};
 use reqwest::header::HeaderMap;
 use rsa::RsaPrivateKey;
@@ -25,10 +22,13 @@ use snap_console::snap::signature::{
     self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret,
 };
 use snap_console::snap::timestamp;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use zeroize::Zeroizing;
+
+#[path = "common/servers.rs"]
+mod servers;
+use servers::raw_exchange;
 
 const CLIENT_ID: &str = "TESTCLIENT01";
 const SECRET: &str = "sandbox-test-secret-3f9a1c";
@@ -318,72 +318,12 @@ fn ewallet_registration(reference: &str) -> Value {
     })
 }
 
-/// What a merchant-side receiver got.
-#[derive(Debug)]
-struct Captured {
-    method: Method,
-    path: String,
-    query: Option<String>,
-    headers: AxumHeaders,
-    body: Bytes,
-}
-
-/// A tiny merchant on 127.0.0.1:0 that records every request and answers 200.
-async fn receiver() -> (String, mpsc::Receiver<Captured>) {
-    let (sender, received) = mpsc::channel(64);
-    let app = axum::Router::new().fallback(
-        move |method: Method, uri: Uri, headers: AxumHeaders, body: Bytes| {
-            let sender = sender.clone();
-            async move {
-                let captured = Captured {
-                    method,
-                    path: uri.path().to_string(),
-                    query: uri.query().map(str::to_string),
-                    headers,
-                    body,
-                };
-                let _ = sender.send(captured).await;
-                (
-                    StatusCode::OK,
-                    r#"{"responseCode":"2002500","responseMessage":"Successful"}"#,
-                )
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("receiver binds");
-    let addr = listener.local_addr().expect("receiver address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (format!("http://{addr}"), received)
-}
-
-async fn next_capture(received: &mut mpsc::Receiver<Captured>) -> Captured {
-    tokio::time::timeout(Duration::from_secs(10), received.recv())
+/// The next request the merchant received, within 10 s.
+async fn next_capture(merchant: &servers::Server) -> servers::Captured {
+    merchant
+        .next_request(Duration::from_secs(10))
         .await
         .expect("the sandbox called back within 10 s")
-        .expect("receiver open")
-}
-
-/// Write `bytes` on a fresh connection, then read until the server closes it or `wait`
-/// passes. Returns what was read and whether the server closed the connection.
-async fn raw_exchange(addr: SocketAddr, bytes: &[u8], wait: Duration) -> (String, bool) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(bytes).await.expect("write");
-    let mut collected = Vec::new();
-    let deadline = Instant::now() + wait;
-    let mut buffer = [0u8; 4096];
-    let closed = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => break true,
-            Ok(Ok(n)) => collected.extend_from_slice(&buffer[..n]),
-            Err(_) => break false,
-        }
-    };
-    (String::from_utf8_lossy(&collected).into_owned(), closed)
 }
 
 /// After every abuse: the sandbox still serves a correct request.
@@ -1195,9 +1135,9 @@ async fn history_list_pages_over_a_deterministic_list() {
 
 #[tokio::test]
 async fn va_payment_notification_is_delivered_and_verifies() {
-    let (merchant, mut captured) = receiver().await;
+    let merchant = servers::echo();
     let mut config = config();
-    config.notify_url = Some(merchant);
+    config.notify_url = Some(merchant.url());
     let harness = start_with(config).await;
     let token = harness.token().await;
     harness
@@ -1205,17 +1145,10 @@ async fn va_payment_notification_is_delivered_and_verifies() {
         .await
         .assert_snap(200, "2002500", "Successful");
 
-    let notification = next_capture(&mut captured).await;
-    assert_eq!(notification.method, Method::POST);
+    let notification = next_capture(&merchant).await;
+    assert_eq!(notification.method, "POST");
     assert_eq!(notification.path, "/api/v1.0/transfer-va/payment");
-    let header = |name: &str| {
-        notification
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let header = |name: &str| notification.header(name).unwrap_or_default().to_string();
     assert_eq!(header("content-type"), "application/json");
     assert_eq!(header("x-client-key"), CLIENT_ID);
     let ts = header("x-timestamp");
@@ -1304,9 +1237,10 @@ async fn va_payment_notification_is_delivered_and_verifies() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        tokio::time::timeout(Duration::from_millis(500), captured.recv())
+        merchant
+            .next_request(Duration::from_millis(500))
             .await
-            .is_err(),
+            .is_none(),
         "no second notification"
     );
 }
@@ -1314,10 +1248,7 @@ async fn va_payment_notification_is_delivered_and_verifies() {
 #[tokio::test]
 async fn a_failed_notification_is_recorded_and_never_blocks_the_payment() {
     // A port that was free a moment ago: nothing listens there.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
+    let closed = servers::closed_port();
     let mut config = config();
     config.notify_url = Some(format!("http://{closed}"));
     config.outbound_timeout = Duration::from_secs(2);
@@ -1358,9 +1289,9 @@ fn biller_trx(user: &str, password: &str, trxid: &str, produk: &str, idpel: &str
 
 #[tokio::test]
 async fn biller_answers_pending_or_gagal_and_calls_back() {
-    let (merchant, mut captured) = receiver().await;
+    let merchant = servers::echo();
     let mut config = config();
-    config.notify_url = Some(format!("{merchant}/merchant"));
+    config.notify_url = Some(format!("{}/merchant", merchant.url()));
     let harness = start_with(config).await;
     let post = |body: Value| {
         let request = harness
@@ -1389,8 +1320,8 @@ async fn biller_answers_pending_or_gagal_and_calls_back() {
     assert_eq!(body["ftrxid"].as_str().map(str::len), Some(14));
     assert!(body["saldo"].is_string() && body["elapsed"].is_f64() && body["trxtime"].is_string());
 
-    let callback = next_capture(&mut captured).await;
-    assert_eq!(callback.method, Method::GET);
+    let callback = next_capture(&merchant).await;
+    assert_eq!(callback.method, "GET");
     assert_eq!(callback.path, "/merchant/biller/reversal");
     let parsed = biller::parse_callback(callback.query.as_deref().unwrap_or_default())
         .expect("a callback the biller module reads");
@@ -1406,7 +1337,7 @@ async fn biller_answers_pending_or_gagal_and_calls_back() {
 
     let failing = post(biller_trx(CLIENT_ID, SECRET, "t-2", "s10", "08129999")).await;
     assert_eq!(failing.body["status"], true);
-    let callback = next_capture(&mut captured).await;
+    let callback = next_capture(&merchant).await;
     let parsed =
         biller::parse_callback(callback.query.as_deref().unwrap_or_default()).expect("callback");
     assert_eq!(parsed.status, CallbackStatus::Failed);
@@ -1466,9 +1397,10 @@ async fn biller_answers_pending_or_gagal_and_calls_back() {
     assert_eq!(garbage.status(), 400);
     // Only the two PENDING transactions called back.
     assert!(
-        tokio::time::timeout(Duration::from_millis(600), captured.recv())
+        merchant
+            .next_request(Duration::from_millis(600))
             .await
-            .is_err()
+            .is_none()
     );
 }
 

@@ -9,8 +9,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use snap_console::net::sandbox::{self, SandboxConfig, SandboxHandle};
-use snap_console::snap::keys;
+use snap_console::snap::{catalog, keys};
+use snap_console::ui::composer::ComposerPanel;
 use zeroize::Zeroizing;
+
+#[path = "common/servers.rs"]
+mod servers;
 
 const CLIENT_ID: &str = "cli-sandbox-client";
 const CLIENT_SECRET: &str = "cli-client-secret-never-in-history-42";
@@ -346,10 +350,7 @@ fn send_token_then_va_payment_records_history_without_secrets() {
 fn send_exits_2_when_the_request_cannot_be_made() {
     let env = Env::new();
     let secret_file = env.file("secret.txt", CLIENT_SECRET);
-    let dead_port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
+    let dead_port = servers::closed_port().port();
     let out = add_profile(
         &env,
         "Dead",
@@ -388,4 +389,128 @@ fn send_exits_2_when_the_request_cannot_be_made() {
     ]);
     assert_eq!(code(&out), 2);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("no colon here"));
+}
+
+/// Service 12's body exactly as the composer fills it from the template.
+fn composer_template(code: &str) -> String {
+    let service = catalog::by_code(code).expect("in the catalog");
+    let mut composer = ComposerPanel::default();
+    composer.select_service(service, None, &snap_console::model::Secret::default());
+    assert!(
+        composer
+            .headers
+            .iter()
+            .any(|h| h.name == "ORIGIN" && h.auto)
+            || code != "12",
+        "the composer lists ORIGIN as an automatic header"
+    );
+    composer.body
+}
+
+/// The ORIGIN header of the last history entry for `service`.
+fn sent_origin(env: &Env, service: &str) -> Option<String> {
+    let history = env.history();
+    let line = history
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["service"] == service)?;
+    line["request"]["headers"]
+        .as_array()?
+        .iter()
+        .find(|pair| pair[0] == "ORIGIN")
+        .and_then(|pair| pair[1].as_str())
+        .map(str::to_string)
+}
+
+#[test]
+fn qris_transaction_list_from_its_template_gets_2001200_with_origin_filled() {
+    let env = Env::new();
+    let secret_file = env.file("secret.txt", CLIENT_SECRET);
+    let out = add_profile(&env, "Sandbox", &env.base_url(), &secret_file);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let body = env.file("qris-list.json", &composer_template("12"));
+    let body = body.to_str().unwrap_or_default();
+
+    let out = env.run(&[
+        "send",
+        "--profile",
+        "Sandbox",
+        "--service",
+        "12",
+        "--body-file",
+        body,
+        "--json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let answer = json_of(&out);
+    assert_eq!(answer["status"], 200, "{answer}");
+    assert_eq!(answer["responseCode"], "2001200", "{answer}");
+    // ORIGIN defaults to the base URL's scheme://host:port.
+    assert_eq!(
+        sent_origin(&env, "snap-12").as_deref(),
+        Some(env.base_url().as_str())
+    );
+
+    // The sandbox does demand it: an empty ORIGIN is a missing one.
+    let out = env.run(&[
+        "send",
+        "--profile",
+        "Sandbox",
+        "--service",
+        "12",
+        "--body-file",
+        body,
+        "--header",
+        "ORIGIN:",
+        "--json",
+    ]);
+    let answer = json_of(&out);
+    assert_eq!(answer["responseCode"], "4001202", "{answer}");
+    assert!(
+        answer["body"]["responseMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ORIGIN"),
+        "{answer}"
+    );
+
+    // A profile's own origin is sent as given.
+    let out = env.run(&[
+        "profile",
+        "add",
+        "--name",
+        "Shop",
+        "--base-url",
+        &env.base_url(),
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret-file",
+        secret_file.to_str().unwrap_or_default(),
+        "--private-key",
+        fixture("test_rsa2048_pkcs8.pem")
+            .to_str()
+            .unwrap_or_default(),
+        "--channel-id",
+        "95221",
+        "--origin",
+        "https://shop.example",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = env.run(&[
+        "send",
+        "--profile",
+        "Shop",
+        "--service",
+        "12",
+        "--body-file",
+        body,
+        "--json",
+    ]);
+    let answer = json_of(&out);
+    assert_eq!(answer["responseCode"], "2001200", "{answer}");
+    assert_eq!(
+        sent_origin(&env, "snap-12").as_deref(),
+        Some("https://shop.example")
+    );
 }

@@ -17,6 +17,9 @@ use snap_console::ui::composer::ComposerPanel;
 use snap_console::ui::inbox::InboxPanel;
 use snap_console::ui::workbench::WorkbenchPanel;
 
+#[path = "common/servers.rs"]
+mod servers;
+
 struct Window {
     harness: Harness<'static, SnapApp>,
     // Dropped after the harness: the worker lives on it.
@@ -603,9 +606,7 @@ fn composer_reports_a_dead_server_and_records_it() {
     let mut window = open(home.path());
     window.wait_for_label("Sandbox: running at http://127.0.0.1:");
     // Point the profile at a port where nothing listens.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = dead.local_addr().expect("addr").port();
-    drop(dead);
+    let port = servers::closed_port().port();
     {
         let state = window.harness.state_mut();
         let id = state.ctx.book.active.clone().expect("active");
@@ -687,41 +688,6 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
     window.wait_for_label("1 of 4 exchanges");
 }
 
-/// A loopback server that accepts connections and never answers.
-fn silent_server() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let handle = std::thread::spawn(move || {
-        // Hold the first connection open, unanswered, until the test is over.
-        if let Ok((stream, _)) = listener.accept() {
-            std::thread::sleep(Duration::from_secs(5));
-            drop(stream);
-        }
-    });
-    (addr, handle)
-}
-
-/// A loopback server that answers every request with a plain-text 500.
-fn broken_server() -> std::net::SocketAddr {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(4) {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = [0u8; 8192];
-            let _ = stream.read(&mut buf);
-            let body = "oops, not JSON";
-            let _ = write!(
-                stream,
-                "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    addr
-}
-
 fn point_active_profile_at(window: &mut Window, base_url: String, timeout_seconds: u64) {
     let state = window.harness.state_mut();
     let id = state.ctx.book.active.clone().expect("active");
@@ -745,13 +711,17 @@ fn composer_reports_a_slow_server_and_a_non_json_500_and_records_both() {
             == "snap-73"
     });
 
-    let (slow, _held) = silent_server();
-    point_active_profile_at(&mut window, format!("http://{slow}"), 1);
+    let slow = servers::silent();
+    point_active_profile_at(&mut window, slow.url(), 1);
     window.click("Send");
     window.wait_for_label("No response: no answer within 1 s");
 
-    let broken = broken_server();
-    point_active_profile_at(&mut window, format!("http://{broken}"), 5);
+    let broken = servers::canned(servers::http_response(
+        "500 Internal Server Error",
+        "text/plain",
+        b"oops, not JSON",
+    ));
+    point_active_profile_at(&mut window, broken.url(), 5);
     window.click("Send");
     window.wait_for_label("HTTP 500");
     assert!(window.output("Response body").contains("oops, not JSON"));

@@ -65,6 +65,10 @@ pub struct AddArgs {
     /// partnerServiceId for VA bodies (8 characters, left-padded with spaces).
     #[arg(long, value_name = "ID")]
     pub partner_service_id: Option<String>,
+    /// The ORIGIN header, where a service needs it (QRIS transaction list, 12); by default
+    /// the base URL's scheme://host[:port].
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
     /// Seconds to wait for an answer (default 30).
     #[arg(long, value_name = "SECONDS")]
     pub timeout_seconds: Option<u64>,
@@ -145,6 +149,7 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         },
         minify,
         unsigned_path_prefix: trimmed(args.unsigned_path_prefix).unwrap_or_default(),
+        origin: trimmed(args.origin).unwrap_or_default(),
         verify_tls: !args.insecure,
         timeout_seconds: args.timeout_seconds.unwrap_or(defaults.timeout_seconds),
         ..defaults

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::profile::Profile;
 use crate::snap::catalog::Service;
+pub use crate::snap::headers::is_sensitive;
 
 /// What the user has in the composer (or on the command line) for one request.
 #[derive(Clone, Default)]
@@ -118,21 +119,4 @@ impl fmt::Debug for HeaderOverride {
             .field("omit", &self.omit)
             .finish()
     }
-}
-
-/// Headers whose values are secrets (or carry one): never shown in a debug dump, and
-/// redacted before history is written.
-pub fn is_sensitive(name: &str) -> bool {
-    const SENSITIVE: [&str; 7] = [
-        "authorization",
-        "authorization-customer",
-        "private_key",
-        "private-key",
-        "x-client-secret",
-        "accesstoken",
-        "proxy-authorization",
-    ];
-    SENSITIVE
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(name.trim()))
 }

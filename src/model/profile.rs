@@ -89,6 +89,10 @@ pub struct Profile {
     pub timeout_seconds: u64,
     /// This profile talks to the sandbox embedded in the console.
     pub local_sandbox: bool,
+    /// The ORIGIN header, where a service needs it (QRIS transaction list, 12); empty
+    /// means the base URL's origin (`scheme://host[:port]`).
+    #[serde(default)]
+    pub origin: String,
 }
 
 impl Default for Profile {
@@ -97,7 +101,7 @@ impl Default for Profile {
             id: String::new(),
             name: String::new(),
             base_url: String::new(),
-            api_prefix: "/api".into(),
+            api_prefix: crate::snap::catalog::API_PREFIX.into(),
             token_path: "/api/v1.0/access-token/b2b".into(),
             client_id: String::new(),
             partner_id: String::new(),
@@ -111,6 +115,7 @@ impl Default for Profile {
             verify_tls: true,
             timeout_seconds: 30,
             local_sandbox: false,
+            origin: String::new(),
         }
     }
 }

@@ -11,7 +11,11 @@ use serde::Deserialize;
 use crate::net::http;
 
 /// The private key header name of ASPI's signature-auth.
-pub const PRIVATE_KEY_HEADER: &str = "Private_Key";
+pub use crate::snap::headers::PRIVATE_KEY as PRIVATE_KEY_HEADER;
+use crate::snap::headers::{
+    ACCESS_TOKEN, CONTENT_TYPE, ENDPOIN_URL, HTTP_METHOD, JSON, X_CLIENT_KEY, X_CLIENT_SECRET,
+    X_TIMESTAMP,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrossCheckRequest {
@@ -88,8 +92,8 @@ pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> 
                 pem_body_base64(private_key_pem).ok_or("the private key is not a PEM block")?;
             client
                 .post(format!("{base}{prefix}/v1.0/utilities/signature-auth"))
-                .header("X-TIMESTAMP", &request.timestamp)
-                .header("X-CLIENT-KEY", client_id)
+                .header(X_TIMESTAMP, &request.timestamp)
+                .header(X_CLIENT_KEY, client_id)
                 .header(PRIVATE_KEY_HEADER, der_base64)
         }
         CrossCheckKind::Service {
@@ -100,12 +104,12 @@ pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> 
             body,
         } => client
             .post(format!("{base}{prefix}/v1.0/utilities/signature-service"))
-            .header("Content-Type", "application/json")
-            .header("X-TIMESTAMP", &request.timestamp)
-            .header("X-CLIENT-SECRET", client_secret)
-            .header("HttpMethod", method)
-            .header("EndpoinUrl", endpoint_url)
-            .header("AccessToken", access_token)
+            .header(CONTENT_TYPE, JSON)
+            .header(X_TIMESTAMP, &request.timestamp)
+            .header(X_CLIENT_SECRET, client_secret)
+            .header(HTTP_METHOD, method)
+            .header(ENDPOIN_URL, endpoint_url)
+            .header(ACCESS_TOKEN, access_token)
             .body(body.clone()),
     };
     let response = builder.send().await.map_err(|e| http::describe(&e))?;

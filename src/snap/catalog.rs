@@ -7,6 +7,10 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+/// The API prefix ASPI and NICEPAY put before the catalog's `/v1.0/…` paths; the local
+/// sandbox and the inbox serve their SNAP paths under it, and new profiles start with it.
+pub const API_PREFIX: &str = "/api";
+
 /// How a service is authenticated, which decides the headers and the signature kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -2,8 +2,10 @@
 pub mod biller;
 pub mod catalog;
 pub mod diagnose;
+pub mod headers;
 pub mod keys;
 pub mod minify;
+pub mod notification;
 pub mod response;
 pub mod signature;
 pub mod templates;

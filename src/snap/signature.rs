@@ -130,8 +130,8 @@ pub enum PartName {
 impl PartName {
     pub fn label(self) -> &'static str {
         match self {
-            PartName::ClientId => "X-CLIENT-KEY",
-            PartName::Timestamp => "X-TIMESTAMP",
+            PartName::ClientId => super::headers::X_CLIENT_KEY,
+            PartName::Timestamp => super::headers::X_TIMESTAMP,
             PartName::Method => "HTTP method",
             PartName::Path => "relative path",
             PartName::AccessToken => "access token",

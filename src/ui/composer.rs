@@ -73,11 +73,11 @@ impl ComposerPanel {
         self.method = service.method.clone();
         self.path = match profile {
             Some(p) => p.path_of(service),
-            None => service.full_path("/api"),
+            None => service.full_path(catalog::API_PREFIX),
         };
         self.body = template_body(service, profile, client_secret.expose());
         let mode = profile.map(|p| p.signature_mode).unwrap_or_default();
-        self.headers = auto_header_names(service.auth, mode)
+        self.headers = auto_header_names(service, mode)
             .into_iter()
             .map(|name| HeaderRow {
                 name: name.to_string(),
@@ -353,7 +353,11 @@ impl ComposerPanel {
                 2,
             );
         });
-        if self.headers.iter().any(|h| h.name == "Private_Key") {
+        if self
+            .headers
+            .iter()
+            .any(|h| h.name == crate::snap::headers::PRIVATE_KEY)
+        {
             ui.checkbox(
                 &mut self.confirm_private_key,
                 "Yes, send my private key to a host that is not this machine",
@@ -582,7 +586,7 @@ fn sent_view(ui: &mut Ui, built: &BuiltRequest) {
         Grid::new("sent_headers").num_columns(2).show(ui, |ui| {
             for (name, value) in &built.headers {
                 ui.label(name);
-                let shown = if crate::model::draft::is_sensitive(name) {
+                let shown = if crate::snap::headers::is_sensitive(name) {
                     mask(value)
                 } else {
                     value.clone()

@@ -224,6 +224,7 @@ impl CredentialsPanel {
                 widgets::text_row(ui, "Partner ID (X-PARTNER-ID)", &mut profile.partner_id);
                 widgets::text_row(ui, "Channel ID", &mut profile.channel_id);
                 widgets::text_row(ui, "Partner service ID", &mut profile.partner_service_id);
+                widgets::text_row(ui, "Origin (empty: the base URL's)", &mut profile.origin);
                 widgets::text_row(
                     ui,
                     "Unsigned path prefix",

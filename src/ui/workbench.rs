@@ -172,8 +172,8 @@ impl WorkbenchPanel {
                 None => u.path().to_string(),
             })
             .unwrap_or_else(|_| built.url.clone());
-        self.timestamp = header("X-TIMESTAMP");
-        self.token = header("Authorization")
+        self.timestamp = header(crate::snap::headers::X_TIMESTAMP);
+        self.token = header(crate::snap::headers::AUTHORIZATION)
             .trim_start_matches("Bearer ")
             .to_string();
         self.body = String::from_utf8_lossy(&built.body).into_owned();

@@ -10,6 +10,7 @@ use super::token::{TokenAttempt, TokenCache, request_timeout};
 use super::{BuiltRequest, RequestDraft, ResponseRecord, SendError, TimestampSource};
 use crate::model::{Profile, ProfileSecrets};
 use crate::snap::catalog::{Service, ServiceAuth};
+use crate::snap::headers::{ACCESS_TOKEN, AUTHORIZATION};
 
 /// Everything that happened, for showing and for the history.
 pub struct Run {
@@ -26,9 +27,9 @@ fn user_supplied_token(service: &Service, draft: &RequestDraft) -> bool {
     draft.header_overrides.iter().any(|o| {
         let name = o.name.trim();
         o.value.is_some()
-            && (name.eq_ignore_ascii_case("Authorization")
+            && (name.eq_ignore_ascii_case(AUTHORIZATION)
                 || (service.auth == ServiceAuth::UtilitySignatureService
-                    && name.eq_ignore_ascii_case("AccessToken")))
+                    && name.eq_ignore_ascii_case(ACCESS_TOKEN)))
     })
 }
 

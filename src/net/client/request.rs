@@ -22,7 +22,6 @@ use crate::snap::keys::{self, RsaPrivateKey};
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{self, Prepared, SignatureInput, SignatureKind, SigningSecret};
 use crate::snap::text::shorten;
-use crate::snap::timestamp;
 use crate::snap::validate::{self, FieldProblem, ProblemKind};
 
 /// Kept here for callers of `net::client`: the path and token rules live with the profile.
@@ -188,7 +187,14 @@ pub fn build(
     // The automatic headers, before the user's choices. X-SIGNATURE, Private_Key and
     // X-CLIENT-SECRET are filled after merging, and only if still automatic: a user who
     // overrides them must not need the key or secret.
-    let auto = auto_headers(profile, service, &timestamp, token, &mut warnings);
+    let context = headers::AutoContext {
+        profile,
+        service,
+        url: &url,
+        timestamp: &timestamp,
+        token,
+    };
+    let auto = headers::auto_headers(&context, &mut warnings);
     let mut slots = headers::merge(
         auto,
         &draft.header_overrides,
@@ -236,64 +242,6 @@ pub fn build(
         field_problems: field_problems(&service.id, &draft.body),
         verify_tls: profile.verify_tls,
     })
-}
-
-fn auto_headers(
-    profile: &Profile,
-    service: &Service,
-    timestamp: &str,
-    token: Option<&str>,
-    warnings: &mut Vec<String>,
-) -> Vec<(&'static str, String)> {
-    use headers::*;
-    let mut out = Vec::new();
-    for name in auto_header_names(service.auth, profile.signature_mode) {
-        let value = match name {
-            CONTENT_TYPE => JSON.to_string(),
-            X_TIMESTAMP => timestamp.to_string(),
-            X_CLIENT_KEY => profile.client_id.trim().to_string(),
-            X_PARTNER_ID => profile.effective_partner_id().trim().to_string(),
-            X_EXTERNAL_ID => timestamp::new_external_id(timestamp::DEFAULT_EXTERNAL_ID_LEN),
-            CHANNEL_ID => profile.channel_id.trim().to_string(),
-            AUTHORIZATION => match token {
-                Some(token) => format!("Bearer {token}"),
-                None => {
-                    // Leave it out rather than send "Bearer ": the counterparty's answer to a
-                    // missing token is the useful one to see.
-                    warnings.push(
-                        "no access token: Authorization is not sent and the signature covers an empty token".to_string(),
-                    );
-                    continue;
-                }
-            },
-            // ASPI's signature-service utility signs on behalf of a transaction: by default
-            // the VA payment (the flagship flow), with the current token; all overridable.
-            HTTP_METHOD => "POST".to_string(),
-            ENDPOIN_URL => catalog::by_code("25")
-                .map(|s| s.full_path(&profile.api_prefix))
-                .unwrap_or_default(),
-            ACCESS_TOKEN => {
-                if token.is_none() {
-                    warnings.push("no access token for the AccessToken header".to_string());
-                }
-                token.unwrap_or_default().to_string()
-            }
-            // Filled later, and only if still automatic.
-            _ => String::new(),
-        };
-        if value.is_empty() && matches!(name, X_CLIENT_KEY | X_PARTNER_ID | CHANNEL_ID) {
-            warnings.push(format!("{name} is empty: set it in the profile"));
-        }
-        out.push((name, value));
-    }
-    if profile.signature_mode == SignatureMode::Asymmetric
-        && service.auth == ServiceAuth::Transaction
-        && let Some(token) = token
-    {
-        // Asymmetric signatures do not cover a token, but some providers still want it.
-        out.insert(1, (AUTHORIZATION, format!("Bearer {token}")));
-    }
-    out
 }
 
 /// Compute X-SIGNATURE over the effective values (the user's X-TIMESTAMP if overridden),

@@ -20,9 +20,10 @@ use crate::snap::response;
 use crate::snap::timestamp;
 
 use super::verify;
+use crate::snap::headers::X_CLIENT_KEY;
 
 /// The API prefix the inbox serves the catalog's paths under (ASPI and NICEPAY: `/api`).
-pub const API_PREFIX: &str = "/api";
+pub use crate::snap::catalog::API_PREFIX;
 
 /// A slow answer waits at most this long: longer only ties up a connection.
 pub const MAX_SLOW_DELAY: Duration = Duration::from_secs(300);
@@ -239,10 +240,10 @@ pub fn default_answer(input: &AnswerInput<'_>) -> Answer {
         HostedKind::VaInquiry => Answer::json(200, va_inquiry_answer(&code, &body)),
         HostedKind::Token => {
             let mut answer = Answer::json(200, token_answer(&code));
-            if let Some(client) = verify::header(input.headers, "X-CLIENT-KEY") {
+            if let Some(client) = verify::header(input.headers, X_CLIENT_KEY) {
                 answer
                     .extra_headers
-                    .push(("X-CLIENT-KEY".to_string(), client.to_string()));
+                    .push((X_CLIENT_KEY.to_string(), client.to_string()));
             }
             answer
         }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::net::http;
 use crate::snap::catalog;
 use crate::snap::keys::RsaPrivateKey;
-use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret};
+use crate::snap::notification::sign as sign_notification;
 use crate::snap::timestamp;
 
 /// Answers larger than this are cut (a merchant's answer is small).
@@ -107,7 +107,7 @@ pub fn target_url(url: &str) -> Result<url::Url, NotifyError> {
     }
     if parsed.path().is_empty() || parsed.path() == "/" {
         let path = catalog::by_code("25")
-            .map(|s| s.full_path("/api"))
+            .map(|s| s.full_path(catalog::API_PREFIX))
             .unwrap_or_else(|| "/api/v1.0/transfer-va/payment".to_string());
         parsed.set_path(&path);
     }
@@ -124,21 +124,17 @@ pub async fn send_test_notification(
         .timestamp
         .clone()
         .unwrap_or_else(timestamp::now_jakarta);
-    let prepared = signature::prepare(&SignatureInput {
-        kind: SignatureKind::Notification,
-        client_id: notification.client_id.clone(),
-        timestamp: timestamp.clone(),
-        ..SignatureInput::default()
-    })
+    let signed = sign_notification(
+        &notification.client_id,
+        &timestamp,
+        &notification.private_key,
+    )
     .map_err(|e| NotifyError::Sign(e.to_string()))?;
-    let signature = signature::sign(&prepared, SigningSecret::Rsa(&notification.private_key))
-        .map_err(|e| NotifyError::Sign(e.to_string()))?;
-    let sent_headers = vec![
-        ("Content-Type".to_string(), "application/json".to_string()),
-        ("X-TIMESTAMP".to_string(), timestamp),
-        ("X-CLIENT-KEY".to_string(), notification.client_id.clone()),
-        ("X-SIGNATURE".to_string(), signature),
-    ];
+    let sent_headers: Vec<(String, String)> = signed
+        .headers
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
 
     let send_error = |reason: String| NotifyError::Send {
         url: shown_url.clone(),
@@ -192,7 +188,7 @@ pub async fn send_test_notification(
     Ok(NotificationOutcome {
         url: shown_url,
         sent_headers,
-        string_to_sign: prepared.string_to_sign.text(),
+        string_to_sign: signed.string_to_sign,
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),

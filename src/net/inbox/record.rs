@@ -159,18 +159,9 @@ impl Received {
     }
 }
 
-/// Headers whose value is a credential.
+/// Headers whose value is a credential (the table in `snap::headers`).
 fn is_credential_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace('_', "-");
-    matches!(
-        name.as_str(),
-        "authorization"
-            | "authorization-customer"
-            | "proxy-authorization"
-            | "x-client-secret"
-            | "private-key"
-            | "cookie"
-    )
+    crate::snap::headers::is_sensitive(name)
 }
 
 /// `{"time","method","path","signatureValid","variant","skewSeconds","answeredStatus","detail"}`.

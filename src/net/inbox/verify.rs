@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::snap::biller::{self, CallbackStatus};
 use crate::snap::catalog;
+use crate::snap::headers::{AUTHORIZATION, X_CLIENT_KEY, X_SIGNATURE, X_TIMESTAMP};
 use crate::snap::keys::RsaPublicKey;
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{
@@ -203,7 +204,7 @@ pub fn is_biller_callback(method: &str, query: Option<&str>) -> bool {
 /// The merchant-hosted access token path (`/api` + the catalog's service 73 path).
 pub fn token_path() -> String {
     catalog::by_code("73")
-        .map(|s| s.full_path(super::answers::API_PREFIX))
+        .map(|s| s.full_path(catalog::API_PREFIX))
         .unwrap_or_else(|| "/api/v1.0/access-token/b2b".to_string())
 }
 
@@ -214,7 +215,7 @@ pub fn judge(
     mode: VerificationMode,
     now: DateTime<Utc>,
 ) -> Verdict {
-    let timestamp = request.header("X-TIMESTAMP");
+    let timestamp = request.header(X_TIMESTAMP);
     let skew_seconds = timestamp
         .and_then(|t| timestamp::parse_lenient(t).ok())
         .map(|t| timestamp::skew_seconds(&t, now));
@@ -247,7 +248,7 @@ pub fn judge(
         }
         if let (Some(expected), Some(sent)) = (
             keys.expected_client_id.as_deref().map(str::trim),
-            request.header("X-CLIENT-KEY"),
+            request.header(X_CLIENT_KEY),
         ) && !expected.is_empty()
             && expected != sent
         {
@@ -300,10 +301,10 @@ fn biller_callback(query: &str) -> Verdict {
 
 /// The provider asks the merchant for a token: SHA256withRSA over `clientId|timestamp`.
 fn token_request(request: &InboundRequest<'_>, keys: &VerificationKeys) -> Verdict {
-    let Some(signature_text) = request.header("X-SIGNATURE") else {
+    let Some(signature_text) = request.header(X_SIGNATURE) else {
         return missing_signature();
     };
-    let client_id = request.header("X-CLIENT-KEY").unwrap_or_default();
+    let client_id = request.header(X_CLIENT_KEY).unwrap_or_default();
     let Some(key) = &keys.counterparty_public_key else {
         return Verdict::not_checked(
             "access token request: no counterparty public key configured, so its X-SIGNATURE (clientId|timestamp) was not checked",
@@ -372,7 +373,7 @@ fn signed_request(
     keys: &VerificationKeys,
     mode: VerificationMode,
 ) -> Verdict {
-    let Some(signature_text) = request.header("X-SIGNATURE") else {
+    let Some(signature_text) = request.header(X_SIGNATURE) else {
         return missing_signature();
     };
     if let Err(e) = signature::decode_signature(signature_text) {
@@ -457,7 +458,7 @@ fn attempt(
             let Some(key) = &keys.counterparty_public_key else {
                 return skip("no counterparty public key configured");
             };
-            let client_id = request.header("X-CLIENT-KEY").unwrap_or_default();
+            let client_id = request.header(X_CLIENT_KEY).unwrap_or_default();
             if variant == Variant::Notification && client_id.is_empty() {
                 return skip("no X-CLIENT-KEY header to put in the string");
             }
@@ -496,7 +497,7 @@ fn attempt(
 
 /// The bare token of `Authorization: Bearer <token>` (the shared parser).
 fn bearer_token<'r>(request: &InboundRequest<'r>) -> Option<&'r str> {
-    crate::net::http::bearer_token(header(request.headers, "Authorization")?)
+    crate::net::http::bearer_token(header(request.headers, AUTHORIZATION)?)
 }
 
 /// Build the stringToSign of `kind` from the request and check the signature over it.
@@ -551,10 +552,7 @@ fn signature_input(
     SignatureInput {
         kind,
         client_id: client_id.to_string(),
-        timestamp: request
-            .header("X-TIMESTAMP")
-            .unwrap_or_default()
-            .to_string(),
+        timestamp: request.header(X_TIMESTAMP).unwrap_or_default().to_string(),
         method: request.method.to_string(),
         path: request.signed_path(),
         unsigned_path_prefix: String::new(),

@@ -1,8 +1,10 @@
 //! The checks a request passes before an endpoint answers it, in the order providers apply
 //! them (SNAP_NOTES §3, §4, §8), each failure answered with its SNAP code:
 //!
-//! 1. mandatory headers present (400xx02 names the first missing one); for transactions
-//!    the Bearer token too (401xx01: a token cannot be "malformed", only missing or wrong);
+//! 1. mandatory headers present, as `snap::headers` lists them for the service (the set of
+//!    its kind plus its field rules' extras; 400xx02 names the first missing one); for
+//!    transactions the Bearer token too (401xx01: a token cannot be "malformed", only
+//!    missing or wrong);
 //! 2. header formats: Content-Type, X-TIMESTAMP, X-EXTERNAL-ID (400xx01);
 //! 3. X-TIMESTAMP within the allowed skew (401xx00 "Unauthorized. Timestamp …");
 //! 4. the client is known (401xx00 "Unauthorized. Unknown client");
@@ -26,21 +28,14 @@ use super::memory::{Claim, TokenState};
 use super::request::Received;
 use super::state::{Shared, lock};
 use crate::snap::catalog::Service;
+use crate::snap::headers::{
+    self as names, AUTHORIZATION, CONTENT_TYPE, HeaderSet, X_CLIENT_KEY, X_EXTERNAL_ID,
+    X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP,
+};
 use crate::snap::minify::{MinifyMode, minify};
 use crate::snap::signature::{self, SignatureInput, SignatureKind, VerifyingSecret};
 use crate::snap::{timestamp, validate};
 
-/// Mandatory headers of a transaction, in the order a missing one is reported.
-const TRANSACTION_HEADERS: [&str; 6] = [
-    "Content-Type",
-    "X-TIMESTAMP",
-    "X-SIGNATURE",
-    "X-PARTNER-ID",
-    "X-EXTERNAL-ID",
-    "CHANNEL-ID",
-];
-/// Mandatory headers of the token call.
-const TOKEN_HEADERS: [&str; 4] = ["Content-Type", "X-TIMESTAMP", "X-CLIENT-KEY", "X-SIGNATURE"];
 /// ASPI: X-EXTERNAL-ID String(36).
 const MAX_EXTERNAL_ID: usize = 36;
 
@@ -56,13 +51,10 @@ pub(crate) async fn admit_transaction(
     service: &Service,
 ) -> Result<Value, Rejection> {
     let sc = service_code(service);
-    let extra_headers = validate::rules_for(&service.id)
-        .map(|rules| rules.headers.as_slice())
-        .unwrap_or_default();
-    let mandatory = TRANSACTION_HEADERS
-        .into_iter()
-        .chain(extra_headers.iter().map(String::as_str));
-    require_headers(received, mandatory, sc)?;
+    // The sandbox is a symmetric-mode provider: the table's set for it, plus the extras of
+    // the service's field rules (ORIGIN for 12).
+    let specs = names::for_service(service, HeaderSet::SymmetricTransaction);
+    require_headers(received, names::mandatory_names(&specs), sc)?;
     let token = bearer_token(received).ok_or_else(|| {
         Rejection::invalid_token(sc)
             .because("no 'Authorization: Bearer <accessToken>' header; get a token from the access-token/b2b endpoint first")
@@ -71,7 +63,7 @@ pub(crate) async fn admit_transaction(
     let (timestamp_text, sent_at) = parse_timestamp(received, sc)?;
     let external_id = check_external_id_format(received, sc)?;
     check_skew(shared, timestamp_text, sent_at, sc)?;
-    check_client(shared, received, "X-PARTNER-ID", sc)?;
+    check_client(shared, received, X_PARTNER_ID, sc)?;
     let (body_text, body) = parse_body(received, sc)?;
     verify_symmetric(shared, received, token, timestamp_text, body_text, sc).await?;
     check_token(shared, token, sc)?;
@@ -89,11 +81,12 @@ pub(crate) async fn admit_token_request(
     service: &Service,
 ) -> Result<Value, Rejection> {
     let sc = service_code(service);
-    require_headers(received, TOKEN_HEADERS, sc)?;
+    let specs = names::for_service(service, HeaderSet::TokenRequest);
+    require_headers(received, names::mandatory_names(&specs), sc)?;
     check_content_type(received, sc)?;
     let (timestamp_text, sent_at) = parse_timestamp(received, sc)?;
     check_skew(shared, timestamp_text, sent_at, sc)?;
-    check_client(shared, received, "X-CLIENT-KEY", sc)?;
+    check_client(shared, received, X_CLIENT_KEY, sc)?;
     verify_token_signature(shared, received, timestamp_text, sc).await?;
     let (_, body) = parse_body(received, sc)?;
     if let Some(rejection) = Rejection::from_problems(sc, &validate::validate(&service.id, &body)) {
@@ -131,18 +124,18 @@ fn require_headers<'n>(
 
 /// The bare token of `Authorization: Bearer <token>` (the scheme in any case).
 fn bearer_token(received: &Received) -> Option<&str> {
-    let value = received.header("Authorization").ok().flatten()?;
+    let value = received.header(AUTHORIZATION).ok().flatten()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 fn check_content_type(received: &Received, sc: &str) -> Result<(), Rejection> {
-    let value = header(received, "Content-Type");
-    if value.to_ascii_lowercase().starts_with("application/json") {
+    let value = header(received, CONTENT_TYPE);
+    if value.to_ascii_lowercase().starts_with(names::JSON) {
         return Ok(());
     }
-    Err(Rejection::bad_format(sc, "Content-Type").because(format!(
+    Err(Rejection::bad_format(sc, CONTENT_TYPE).because(format!(
         "Content-Type is '{}'; SNAP bodies are application/json",
         shown(value)
     )))
@@ -152,20 +145,20 @@ fn parse_timestamp<'r>(
     received: &'r Received,
     sc: &str,
 ) -> Result<(&'r str, DateTime<FixedOffset>), Rejection> {
-    let text = header(received, "X-TIMESTAMP");
+    let text = header(received, X_TIMESTAMP);
     match timestamp::parse_strict(text) {
         Ok(at) => Ok((text, at)),
-        Err(e) => Err(Rejection::bad_format(sc, "X-TIMESTAMP").because(e.to_string())),
+        Err(e) => Err(Rejection::bad_format(sc, X_TIMESTAMP).because(e.to_string())),
     }
 }
 
 fn check_external_id_format<'r>(received: &'r Received, sc: &str) -> Result<&'r str, Rejection> {
-    let id = header(received, "X-EXTERNAL-ID");
+    let id = header(received, X_EXTERNAL_ID);
     let length = id.chars().count();
     if length <= MAX_EXTERNAL_ID && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Ok(id);
     }
-    Err(Rejection::bad_format(sc, "X-EXTERNAL-ID").because(format!(
+    Err(Rejection::bad_format(sc, X_EXTERNAL_ID).because(format!(
         "X-EXTERNAL-ID must be at most {MAX_EXTERNAL_ID} letters, digits or '-' (ASPI String(36)); it has {length} characters"
     )))
 }
@@ -262,7 +255,7 @@ async fn verify_symmetric(
     let prepared =
         signature::prepare(&input).map_err(|e| Rejection::bad_request(sc, &e.to_string()))?;
     let secret = shared.config.client_secret.as_bytes();
-    let signature_text = header(received, "X-SIGNATURE");
+    let signature_text = header(received, X_SIGNATURE);
     let verdict = signature::verify(&prepared, VerifyingSecret::Hmac(secret), signature_text);
     let reason = match &verdict {
         Ok(v) if v.valid => return Ok(()),
@@ -289,14 +282,14 @@ async fn verify_token_signature(
 ) -> Result<(), Rejection> {
     let input = SignatureInput {
         kind: SignatureKind::B2bToken,
-        client_id: header(received, "X-CLIENT-KEY").to_string(),
+        client_id: header(received, X_CLIENT_KEY).to_string(),
         timestamp: timestamp_text.to_string(),
         ..SignatureInput::default()
     };
     let prepared =
         signature::prepare(&input).map_err(|e| Rejection::bad_request(sc, &e.to_string()))?;
     let key = &shared.config.partner_public_key;
-    let signature_text = header(received, "X-SIGNATURE");
+    let signature_text = header(received, X_SIGNATURE);
     let verdict = signature::verify(&prepared, VerifyingSecret::Rsa(key), signature_text);
     let reason = match &verdict {
         Ok(v) if v.valid => return Ok(()),

@@ -57,7 +57,7 @@ pub use journal::Judgement;
 pub use notify::{Delivery, DeliveryKind, DeliveryOutcome};
 
 /// Every SNAP path of the sandbox sits under this prefix, as on the ASPI sandbox.
-pub const API_PREFIX: &str = "/api";
+pub use crate::snap::catalog::API_PREFIX;
 /// Where the public half of the sandbox's notification key is served (SPKI PEM).
 pub const NOTIFICATION_PUBLIC_KEY_PATH: &str = "/sandbox/notification-public-key";
 /// Appended to the notify base URL for the VA payment notification (NICEPAY's merchant path).

@@ -11,20 +11,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::header::CONTENT_TYPE;
 use rsa::RsaPrivateKey;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
+use super::SandboxError;
 use super::config::SandboxConfig;
 use super::memory::BoundedLog;
 use super::state::lock;
-use super::{SandboxError, respond};
 use crate::net::http::{self, is_loopback};
-use crate::snap::signature::{self, SignatureInput, SignatureKind, SigningSecret};
-use crate::snap::timestamp;
+use crate::snap::{notification, timestamp};
 
 const QUEUE: usize = 1024;
 const LOG: usize = 256;
@@ -250,35 +248,14 @@ impl Sender {
 
     async fn post_signed(&self, url: Url, body: Vec<u8>) -> Result<reqwest::Response, String> {
         let timestamp = timestamp::now_jakarta();
-        let signature = sign_notification(&self.client_id, &timestamp, &self.key)?;
-        self.client
-            .post(url)
-            .header(CONTENT_TYPE, respond::JSON)
-            .header("X-TIMESTAMP", timestamp)
-            .header("X-CLIENT-KEY", &self.client_id)
-            .header("X-SIGNATURE", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(describe)
+        let signed = notification::sign(&self.client_id, &timestamp, &self.key)
+            .map_err(|e| format!("signing the notification failed: {e}"))?;
+        let mut request = self.client.post(url).body(body);
+        for (name, value) in signed.headers {
+            request = request.header(name, value);
+        }
+        request.send().await.map_err(describe)
     }
-}
-
-/// SHA256withRSA over `clientId|timestamp`, standard Base64 (nicepay-va-payment-notification).
-pub(crate) fn sign_notification(
-    client_id: &str,
-    timestamp: &str,
-    key: &RsaPrivateKey,
-) -> Result<String, String> {
-    let input = SignatureInput {
-        kind: SignatureKind::Notification,
-        client_id: client_id.to_string(),
-        timestamp: timestamp.to_string(),
-        ..SignatureInput::default()
-    };
-    signature::prepare(&input)
-        .and_then(|prepared| signature::sign(&prepared, SigningSecret::Rsa(key)))
-        .map_err(|e| format!("signing the notification failed: {e}"))
 }
 
 /// A failed delivery in the words every sender uses ([`crate::net::http::describe`]), cut.

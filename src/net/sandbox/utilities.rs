@@ -14,6 +14,10 @@ use zeroize::Zeroizing;
 use super::errors::{NO_SERVICE, Rejection};
 use super::request::Received;
 use super::respond::Answer;
+use crate::snap::headers::{
+    ACCESS_TOKEN, ENDPOIN_URL, ENDPOINT_URL, HTTP_METHOD, PRIVATE_KEY, PRIVATE_KEY_DASHED,
+    X_CLIENT_KEY, X_CLIENT_SECRET, X_TIMESTAMP,
+};
 use crate::snap::keys;
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{self, SignatureError, SignatureInput, SignatureKind, SigningSecret};
@@ -38,12 +42,12 @@ fn signed(signature: String) -> Answer {
 
 /// `POST /api/v1.0/utilities/signature-auth`.
 pub(crate) fn signature_auth(received: &Received) -> Result<Answer, Rejection> {
-    let timestamp = required(received, &["X-TIMESTAMP"], "timestamp")?;
-    let client_id = required(received, &["X-CLIENT-KEY"], "clientId")?;
+    let timestamp = required(received, &[X_TIMESTAMP], "timestamp")?;
+    let client_id = required(received, &[X_CLIENT_KEY], "clientId")?;
     // ASPI spells it Private_Key; the XH server Private-Key. PEM (with literal \n escapes,
     // since a header cannot hold newlines) or bare Base64 are both read.
     let private_key = Zeroizing::new(
-        required(received, &["Private_Key", "Private-Key"], "privateKey")?
+        required(received, &[PRIVATE_KEY, PRIVATE_KEY_DASHED], "privateKey")?
             .as_bytes()
             .to_vec(),
     );
@@ -63,13 +67,13 @@ pub(crate) fn signature_auth(received: &Received) -> Result<Answer, Rejection> {
 
 /// `POST /api/v1.0/utilities/signature-service`.
 pub(crate) fn signature_service(received: &Received) -> Result<Answer, Rejection> {
-    let timestamp = required(received, &["X-TIMESTAMP"], "timestamp")?;
+    let timestamp = required(received, &[X_TIMESTAMP], "timestamp")?;
     let client_secret =
-        Zeroizing::new(required(received, &["X-CLIENT-SECRET"], "clientSecret")?.to_string());
+        Zeroizing::new(required(received, &[X_CLIENT_SECRET], "clientSecret")?.to_string());
     // ASPI's header is spelled "EndpoinUrl"; the correct spelling is accepted too.
-    let endpoint = required(received, &["EndpoinUrl", "EndpointUrl"], "endpointUrl")?;
-    let token = required(received, &["AccessToken"], "accessToken")?;
-    let method = required(received, &["HttpMethod"], "httpMethod")?;
+    let endpoint = required(received, &[ENDPOIN_URL, ENDPOINT_URL], "endpointUrl")?;
+    let token = required(received, &[ACCESS_TOKEN], "accessToken")?;
+    let method = required(received, &[HTTP_METHOD], "httpMethod")?;
     let body = std::str::from_utf8(&received.body)
         .map_err(|_| aspi_error("The body is not UTF-8 text.".to_string()))?;
     let input = SignatureInput {
