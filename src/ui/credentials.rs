@@ -224,7 +224,9 @@ impl CredentialsPanel {
                 widgets::text_row(ui, "Partner ID (X-PARTNER-ID)", &mut profile.partner_id);
                 widgets::text_row(ui, "Channel ID", &mut profile.channel_id);
                 widgets::text_row(ui, "Partner service ID", &mut profile.partner_service_id);
-                widgets::text_row(ui, "Origin (empty: the base URL's)", &mut profile.origin);
+                widgets::text_row(ui, "ORIGIN header", &mut profile.origin).on_hover_text(
+                    "Sent where a service needs it (12 Transaction History List); empty means the base URL's origin",
+                );
                 widgets::text_row(
                     ui,
                     "Unsigned path prefix",

@@ -122,12 +122,11 @@ fn require_headers<'n>(
     Ok(())
 }
 
-/// The bare token of `Authorization: Bearer <token>` (the scheme in any case).
+/// The bare token of `Authorization: Bearer <token>` (the scheme in any case), by the
+/// one parser every server here uses.
 fn bearer_token(received: &Received) -> Option<&str> {
     let value = received.header(AUTHORIZATION).ok().flatten()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    crate::net::http::bearer_token(value)
 }
 
 fn check_content_type(received: &Received, sc: &str) -> Result<(), Rejection> {
