@@ -578,7 +578,14 @@ impl SnapApp {
                 generation,
                 version,
                 indices,
-            } => self.history.found(generation, version, indices),
+                done,
+            } => self.history.found(generation, version, indices, done),
+            Event::HistoryEntry(result) => self.history.entry_read(shared, result),
+            Event::HistoryRefreshed { changed } => {
+                if changed {
+                    self.history.invalidate();
+                }
+            }
             Event::Diagnosed { generation, result } => {
                 self.workbench.accept_diagnosis(generation, result)
             }

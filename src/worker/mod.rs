@@ -128,11 +128,19 @@ pub enum Command {
         generation: u64,
         query: crate::store::history::Query,
     },
-    DeleteHistory(String),
+    /// Read one entry for the detail view: its position in the list and its id hash.
+    ReadHistoryEntry {
+        position: u32,
+        key: u64,
+    },
+    /// Pick up what other processes appended.
+    RefreshHistory,
+    /// Delete the entry with this id hash.
+    DeleteHistory(u64),
     ClearHistory,
     SetRetention(crate::store::history::Retention),
     ExportHistory {
-        ids: Vec<String>,
+        keys: Vec<u64>,
         format: history::ExportFormat,
         to: FileChoice,
     },
@@ -229,10 +237,17 @@ pub enum Event {
     },
     /// The history changed (an append, a delete): searches are stale.
     HistoryChanged(Result<(), String>),
+    /// A batch of search results (positions, newest first); the first batch of a
+    /// generation replaces the rows, later ones add to them.
     HistoryFound {
         generation: u64,
         version: u64,
-        indices: Vec<usize>,
+        indices: Vec<u32>,
+        done: bool,
+    },
+    HistoryEntry(Result<Box<crate::store::history::Exchange>, String>),
+    HistoryRefreshed {
+        changed: bool,
     },
     InboxStarted {
         base_url: String,
@@ -404,19 +419,29 @@ async fn handle(command: Command, context: &WorkerContext, events: &mpsc::Sender
         }
         Command::SearchHistory { generation, query } => {
             let shared = context.state.history.clone();
-            blocking(move || {
-                let (version, indices) = history::search(&shared, &query);
-                Event::HistoryFound {
-                    generation,
-                    version,
-                    indices,
+            let (events, repaint) = (events.clone(), context.repaint.clone());
+            let emit = move |event| {
+                if events.blocking_send(event).is_ok() {
+                    repaint();
                 }
+            };
+            blocking(move || history::search(&shared, generation, &query, &emit)).await
+        }
+        Command::ReadHistoryEntry { position, key } => {
+            let shared = context.state.history.clone();
+            blocking(move || history::read_entry(&shared, position, key)).await
+        }
+        Command::RefreshHistory => {
+            let shared = context.state.history.clone();
+            blocking(move || match history::refresh(&shared) {
+                Ok(changed) => Event::HistoryRefreshed { changed },
+                Err(e) => Event::Failed(format!("history: {e}")),
             })
             .await
         }
-        Command::DeleteHistory(id) => {
+        Command::DeleteHistory(key) => {
             let shared = context.state.history.clone();
-            blocking(move || Event::HistoryChanged(history::delete(&shared, &id))).await
+            blocking(move || Event::HistoryChanged(history::delete(&shared, &[key]))).await
         }
         Command::ClearHistory => {
             let shared = context.state.history.clone();
@@ -427,9 +452,9 @@ async fn handle(command: Command, context: &WorkerContext, events: &mpsc::Sender
             blocking(move || Event::HistoryChanged(history::set_retention(&shared, retention)))
                 .await
         }
-        Command::ExportHistory { ids, format, to } => {
+        Command::ExportHistory { keys, format, to } => {
             let shared = context.state.history.clone();
-            blocking(move || history::export_to(&shared, &ids, format, to)).await
+            blocking(move || history::export_to(&shared, &keys, format, to)).await
         }
         Command::StartSandbox {
             profile_id,

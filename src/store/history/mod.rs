@@ -1,30 +1,42 @@
 //! The history store: every request and response, one JSON object a line in
-//! `{data_dir}/history.jsonl`.
+//! `{data_dir}/history.jsonl` (the record, readable with `jq`), with a derived index beside
+//! it (`history.jsonl.idx`) so that a million entries open in a fraction of a second and
+//! take tens of megabytes: summaries in memory, bodies read by offset on demand.
 //!
 //! - [`record`]: what one exchange looks like on disk (versioned by its `v` field).
 //! - [`redact`]: secrets scrubbed before anything is written.
-//! - [`file`]: the file itself: append + flush per entry, torn-tail and garbage-line
-//!   recovery on open, atomic rewrites for delete/clear/retention, newer formats refused.
-//! - `parse`: JSON Lines to entries, garbage and torn lines told apart, on one thread per
-//!   core for a large file.
-//! - [`search`]: text, service, status and date filters over a precomputed haystack.
-//! - [`export`]: JSON, a cURL script, and the Markdown evidence report.
+//! - [`index`]: the index file's fixed-size slots, and the summary of an entry.
+//! - [`file`]: the store: open (index checked, rebuilt when it does not match), O(1)
+//!   locked appends, reads by offset, what other processes wrote picked up.
+//! - `rewrite`: delete, clear, retention: the file rewritten (streamed) and replaced.
+//! - `parse`: JSON Lines to index items, garbage and torn lines told apart, on one thread
+//!   per core for a large file.
+//! - [`search`]: the filters; `stream`: the text search, streamed over the file.
+//! - [`export`]: JSON, a cURL script, and the Markdown evidence report, streamed.
+//! - `settings`: retention limits.
 
 pub mod export;
 pub mod file;
+pub mod index;
 mod parse;
 pub mod record;
 pub mod redact;
+mod rewrite;
 pub mod search;
+mod settings;
+mod stream;
 
 use std::io;
 use std::path::PathBuf;
 
-pub use export::{export_curl, export_json, export_report};
-pub use file::{HistoryStore, OpenReport, Retention};
+pub use export::{ExportKind, export_curl, export_json, export_report, write_export};
+pub use file::{HistoryStore, INDEX_FILE_NAME, OpenReport, Progress};
+pub use index::{Summary, VerdictKind};
 pub use record::{Direction, Exchange, RecordedMessage, new_exchange_id, response_code_of};
 pub use redact::{REDACTED, Redactor};
 pub use search::{Query, StatusFilter};
+pub use settings::{Retention, SETTINGS_FILE_NAME};
+pub use stream::SearchPlan;
 
 use super::files::FileError;
 
@@ -52,6 +64,14 @@ pub enum HistoryError {
     },
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: io::Error },
+    #[error(
+        "the data folder {path} is a file, not a folder: move it away or point SNAP_CONSOLE_HOME elsewhere"
+    )]
+    NotAFolder { path: PathBuf },
+    #[error("{path} changed since it was read ({why}); open the history again")]
+    Stale { path: PathBuf, why: String },
+    #[error("cannot write the export: {source}")]
+    Export { source: io::Error },
     #[error("cannot create the data folder {path}: {source}; the exchange is not in the history")]
     CreateDir { path: PathBuf, source: io::Error },
     #[error("cannot append to {path}: {source}; the exchange is not in the history")]
