@@ -485,7 +485,7 @@ mod tests {
             time_ms: 1_700_000_000_000 + i as i64,
             tz_minutes: 420,
             status: 200,
-            inbound: i % 2 == 0,
+            inbound: i.is_multiple_of(2),
             verdict: VerdictKind::Invalid,
             has_error: true,
             id_hash: id_hash("x"),

@@ -25,11 +25,14 @@ use super::search::{self, Query, SummaryFilter};
 /// A block read at once; a single longer line is read whole.
 const BLOCK_BYTES: u64 = 4 * 1024 * 1024;
 
+/// A candidate line: (position in the list, offset in the file, length).
+type Candidate = (u32, u64, u32);
+
 /// A text search ready to run: candidates (already through the index filters) newest
 /// first, as (position, offset, length).
 pub struct SearchPlan {
     path: PathBuf,
-    candidates: Vec<(u32, u64, u32)>,
+    candidates: Vec<Candidate>,
     words: Vec<String>,
 }
 
@@ -154,7 +157,7 @@ impl SearchPlan {
 }
 
 /// The candidates (newest first) whose lines fit in one block, and the rest.
-fn next_block(candidates: &[(u32, u64, u32)]) -> (&[(u32, u64, u32)], &[(u32, u64, u32)]) {
+fn next_block(candidates: &[Candidate]) -> (&[Candidate], &[Candidate]) {
     let hi = candidates[0].1 + u64::from(candidates[0].2);
     let n = candidates
         .iter()
@@ -195,9 +198,95 @@ mod tests {
         assert!(!raw_reads_as_decoded("{\"name\":\"É\"}".as_bytes()));
     }
 
+    /// Entries that stress the fast path: escapes, non-ASCII, a Kelvin sign (lower-cases
+    /// to ASCII `k`), `\u` and `\/` written by another tool, header joins, JSON keys.
+    #[test]
+    fn streamed_search_finds_what_the_decoded_haystack_finds() -> Result<(), HistoryError> {
+        use crate::store::history::record::{Direction, RecordedMessage};
+        use crate::store::history::search::{Prepared, haystack};
+        let dir = tempfile::tempdir().map_err(|source| HistoryError::Read {
+            path: "temp".into(),
+            source,
+        })?;
+        let bodies = [
+            r#"{"name":"Jökul","ref":"REF1"}"#,
+            "Kelvin \u{212A}ELVIN and \"quoted\" text",
+            r#"plain body with http://x/y"#,
+            "tab\there and a back\\slash",
+        ];
+        let mut lines = String::new();
+        let mut entries = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            let mut e = Exchange::new(
+                Direction::Outbound,
+                "Prof",
+                "POST",
+                format!("http://127.0.0.1/p/{i}"),
+                RecordedMessage::new(vec![("X-Key".into(), format!("Val{i}"))], *body),
+            );
+            e.id = format!("id-{i}");
+            lines.push_str(&serde_json::to_string(&e).unwrap_or_default());
+            lines.push('\n');
+            entries.push(e);
+        }
+        // Written by another tool: escapes serde_json does not use.
+        let mut foreign = entries[2].clone();
+        foreign.id = "id-4".into();
+        let raw = serde_json::to_string(&foreign)
+            .unwrap_or_default()
+            .replace("http://x/y", "http:\\/\\/x\\/y")
+            .replace("plain", "\\u0050lain");
+        lines.push_str(&raw);
+        lines.push('\n');
+        let decoded: Exchange =
+            serde_json::from_str(&raw).map_err(|e| HistoryError::Encode(e.to_string()))?;
+        entries.push(decoded);
+        std::fs::write(dir.path().join("history.jsonl"), &lines).map_err(|source| {
+            HistoryError::Read {
+                path: "temp".into(),
+                source,
+            }
+        })?;
+        let (store, _) = HistoryStore::open(dir.path())?;
+        let words = [
+            "jökul",
+            "JÖKUL",
+            "ref1",
+            "kelvin",
+            "k",
+            "\"quoted\"",
+            "x-key:",
+            "x-key: val1",
+            "val2",
+            "http://x/y",
+            "plain",
+            "body",
+            "headers",
+            "tab\there",
+            "back\\slash",
+            "prof",
+            "post",
+            "p/3",
+            "missing",
+        ];
+        for word in words {
+            let query = Query::text(word);
+            let prepared = Prepared::new(&query);
+            let expected: Vec<u32> = (0..entries.len() as u32)
+                .rev()
+                .filter(|&i| {
+                    let e = &entries[i as usize];
+                    prepared.matches(e, &haystack(e))
+                })
+                .collect();
+            assert_eq!(store.search(&query)?, expected, "word {word:?}");
+        }
+        Ok(())
+    }
+
     #[test]
     fn blocks_cut_at_the_size() {
-        let c: Vec<(u32, u64, u32)> = (0..10u32)
+        let c: Vec<Candidate> = (0..10u32)
             .rev()
             .map(|i| (i, u64::from(i) * 1_000_000, 999_999))
             .collect();
