@@ -39,6 +39,8 @@ pub struct HistoryPanel {
     selected: Option<(u32, u64)>,
     /// The selected entry as read from disk.
     opened: Option<Exchange>,
+    /// "Open in composer" was pressed before the entry was read: hand it over on arrival.
+    open_when_read: bool,
     /// Id hashes ticked for export.
     ticked: BTreeSet<u64>,
     export_path: String,
@@ -73,6 +75,9 @@ impl HistoryPanel {
             Ok(entry) => {
                 let key = crate::store::history::index::id_hash(&entry.id);
                 if self.selected.is_some_and(|(_, k)| k == key) {
+                    if std::mem::take(&mut self.open_when_read) {
+                        self.open_in_composer = Some((*entry).clone());
+                    }
                     self.opened = Some(*entry);
                 }
             }
@@ -166,8 +171,10 @@ impl HistoryPanel {
         drop(view);
         self.actions(ui, shared);
         let opened = self.opened.take();
-        if let Some(entry) = &opened {
-            self.details(ui, shared, entry);
+        match (&opened, self.selected) {
+            (Some(entry), _) => self.details(ui, shared, entry),
+            (None, Some((_, key))) => self.loading(ui, shared, key),
+            (None, None) => {}
         }
         if self.opened.is_none() && self.selected.is_some() {
             self.opened = opened;
@@ -283,6 +290,7 @@ impl HistoryPanel {
             {
                 self.selected = Some((position, key));
                 self.opened = None;
+                self.open_when_read = false;
                 shared.send(Command::ReadHistoryEntry { position, key });
             }
         });
@@ -376,6 +384,25 @@ impl HistoryPanel {
             return;
         }
         shared.send(Command::ExportHistory { keys, format, to });
+    }
+
+    /// The selected entry is being read: its buttons already work.
+    fn loading(&mut self, ui: &mut Ui, shared: &mut Shared, key: u64) {
+        ui.horizontal(|ui| {
+            ui.label("Reading the exchange…");
+            if ui
+                .button("Open in composer")
+                .on_hover_text("Fills the composer; nothing is sent until you press Send")
+                .clicked()
+            {
+                self.open_when_read = true;
+            }
+            if ui.button("Delete entry").clicked() {
+                shared.send(Command::DeleteHistory(key));
+                self.selected = None;
+                self.ticked.remove(&key);
+            }
+        });
     }
 
     fn details(&mut self, ui: &mut Ui, shared: &mut Shared, entry: &Exchange) {
