@@ -419,7 +419,10 @@ impl HistoryStore {
     /// not follow what is already known (the index is then not to be trusted).
     fn apply(&mut self, decoded: Decoded, len: u64) -> io::Result<bool> {
         for text in decoded.strings {
-            self.strings.intern(&text);
+            // Numbers are positions in the file's table: a repeated string would shift them.
+            if !self.strings.intern(&text).1 {
+                return Ok(false);
+            }
         }
         let mut end = self.indexed_end;
         for item in &decoded.items {
