@@ -5,7 +5,9 @@
 //! the rest go through criterion.
 //!
 //! `cargo bench --bench history` (both sizes; the 1M file, about 3.5 GB, is generated
-//! once under `target/history-bench/`); `HISTORY_BENCH_SIZES=100000` for one size.
+//! once under `target/history-bench/`, or under `HISTORY_BENCH_DIR`);
+//! `HISTORY_BENCH_SIZES=100000` for one size. Append latencies include the fsync, so run
+//! them on a real disk (a tmpfs makes the fsync free).
 
 use std::hint::black_box;
 use std::io::Write;
@@ -135,10 +137,15 @@ fn exchange(i: usize) -> Exchange {
 
 /// The generated history of `n` entries, kept between runs (generating 1M takes a while).
 fn dataset(n: usize) -> (PathBuf, u64) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("history-bench")
-        .join(n.to_string());
+    let root = std::env::var_os("HISTORY_BENCH_DIR").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join("history-bench")
+        },
+        PathBuf::from,
+    );
+    let dir = root.join(n.to_string());
     let path = dir.join("history.jsonl");
     let marker = dir.join("complete");
     if !marker.exists() {
