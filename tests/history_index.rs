@@ -250,3 +250,20 @@ fn delete_removes_the_data_and_keeps_the_index_in_step() -> Result {
     assert_eq!(again.read(0)?, store.read(0)?);
     Ok(())
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_the_history_is_refused_not_waited_on() -> Result {
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("data");
+    fs::create_dir_all(&data)?;
+    let made = Command::new("mkfifo")
+        .arg(data.join("history.jsonl"))
+        .status()?;
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let (ok, _, err) = cli(home.path(), &["history", "list"])?;
+    assert!(!ok && err.contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    Ok(())
+}
