@@ -546,6 +546,11 @@ impl HistoryStore {
     }
 
     pub(super) fn install(&mut self, items: Vec<Item>) {
+        // Bulk loads grow exactly (at a million entries, doubling would cost tens of
+        // megabytes); single appends grow the usual amortised way.
+        if items.len() > 1 {
+            self.summaries.reserve_exact(items.len());
+        }
         for item in items {
             match item {
                 Item::Record(s) => {
