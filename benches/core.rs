@@ -3,7 +3,12 @@
 //! a 1 MB body in every mode. Compare RSA with `openssl speed -seconds 3 rsa2048`.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::hint::black_box;
 use std::path::PathBuf;

@@ -2,7 +2,12 @@
 //! `scripts/measure_window.sh` compares SNAP Console against (first frame, RSS, idle CPU).
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 fn main() -> eframe::Result {
     eframe::run_native(

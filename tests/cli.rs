@@ -1,7 +1,12 @@
 //! The command line end to end: the real binary, real files in a temp dir.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -3,7 +3,12 @@
 //! expected, an endless body) and the local sandbox as the SNAP counterparty.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -3,7 +3,12 @@
 //! the engine must name exactly those deviations and the stringToSign that was signed.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::process::{Command, Output};
 use std::time::Instant;

@@ -3,7 +3,12 @@
 //! exports, 100,000 entries, and the `history` commands of the real binary.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::fs;
 use std::io::Write;
@@ -101,13 +106,13 @@ fn round_trip_and_newest_first() -> Result {
         store.append(e.clone())?;
         written.push(e);
     }
-    assert_eq!(store.entries(), written.as_slice());
+    assert_eq!(store.entries()?, written);
     let reopened = open(dir.path())?;
-    assert_eq!(reopened.entries(), written.as_slice());
-    assert_eq!(reopened.get(&written[1].id), Some(&written[1]));
-    assert_eq!(reopened.get("nope"), None);
+    assert_eq!(reopened.entries()?, written);
+    assert_eq!(reopened.get(&written[1].id)?, Some(written[1].clone()));
+    assert_eq!(reopened.get("nope")?, None);
     // Newest first.
-    assert_eq!(reopened.search(&Query::default()), vec![2, 1, 0]);
+    assert_eq!(reopened.search(&Query::default())?, vec![2, 1, 0]);
     // One JSON object per line, versioned.
     let text = fs::read_to_string(history_file(dir.path()))?;
     assert_eq!(text.lines().count(), 3);
@@ -141,20 +146,20 @@ fn search_filters() -> Result {
         }
         store.append(e)?;
     }
-    assert_eq!(store.search(&Query::text("ref00000004")), vec![4]);
+    assert_eq!(store.search(&Query::text("ref00000004"))?, vec![4]);
     assert_eq!(
-        store.search(&Query::text("REF00000004 ext00000004")),
+        store.search(&Query::text("REF00000004 ext00000004"))?,
         vec![4]
     );
     assert_eq!(
-        store.search(&Query::text("REF00000004 nothing")),
-        Vec::<usize>::new()
+        store.search(&Query::text("REF00000004 nothing"))?,
+        Vec::<u32>::new()
     );
-    let status = |s: &str| -> Result<Vec<usize>> {
+    let status = |s: &str| -> Result<Vec<u32>> {
         Ok(store.search(&Query {
             status: Some(s.parse::<StatusFilter>()?),
             ..Query::default()
-        }))
+        })?)
     };
     assert_eq!(status("401")?, vec![9, 6, 3, 0]);
     assert_eq!(status("4xx")?, vec![9, 6, 3, 0]);
@@ -162,14 +167,14 @@ fn search_filters() -> Result {
     let by_service = store.search(&Query {
         service: Some("access token".into()),
         ..Query::default()
-    });
+    })?;
     assert_eq!(by_service, vec![9]);
     let december = chrono::NaiveDate::from_ymd_opt(2024, 12, 1);
     let by_date = store.search(&Query {
         from: december,
         to: december,
         ..Query::default()
-    });
+    })?;
     assert_eq!(by_date, vec![9]);
     Ok(())
 }
@@ -180,7 +185,8 @@ fn torn_last_line_is_skipped_reported_and_kept() -> Result {
     let path = history_file(dir.path());
     let full = line_of(&sample(2))?;
     let torn = &full[..full.len() / 2];
-    fs::write(&path, line_of(&sample(0))? + &line_of(&sample(1))? + torn)?;
+    let content = line_of(&sample(0))? + &line_of(&sample(1))? + torn;
+    fs::write(&path, &content)?;
 
     let (mut store, report) = HistoryStore::open(dir.path())?;
     assert_eq!(report.loaded, 2);
@@ -191,15 +197,28 @@ fn torn_last_line_is_skipped_reported_and_kept() -> Result {
         messages.contains("history.jsonl") && messages.contains("cut short"),
         "{messages}"
     );
-    // The fragment is not lost: it is in the kept-aside file.
-    let aside = report.kept_aside.ok_or("kept aside")?;
-    assert_eq!(fs::read_to_string(&aside)?, format!("{torn}\n"));
+    // Opening only reads: the file is as it was.
+    assert_eq!(report.kept_aside, None);
+    assert_eq!(fs::read_to_string(&path)?, content);
 
-    // Appending after recovery gives a clean file.
+    // Appending ends the torn line first; it is then a bad line of its own.
     store.append(sample(3))?;
-    let store = open(dir.path())?;
+    let (mut store, report) = HistoryStore::open(dir.path())?;
     assert_eq!(store.len(), 3);
+    assert_eq!(report.bad_lines.len(), 1, "{report:?}");
+    assert_eq!(report.bad_lines[0].0, 3);
+    // The next rewrite keeps the fragment aside and drops it from the history.
+    store.delete(&sample_id(&store, 0)?)?;
+    let aside = bad_files(dir.path())?;
+    assert_eq!(aside.len(), 1);
+    assert_eq!(fs::read_to_string(&aside[0])?, format!("{torn}\n"));
+    assert_eq!(open(dir.path())?.len(), 2);
     Ok(())
+}
+
+/// The id of the entry at `position`.
+fn sample_id(store: &HistoryStore, position: usize) -> Result<String> {
+    Ok(store.read(position)?.id)
 }
 
 #[test]
@@ -251,7 +270,8 @@ fn garbage_line_is_kept_aside_with_its_line_number() -> Result {
             + "[1,2]\n"
             + &line_of(&sample(2))?,
     )?;
-    let (store, report) = HistoryStore::open(dir.path())?;
+    let before = fs::read(&path)?;
+    let (mut store, report) = HistoryStore::open(dir.path())?;
     assert_eq!(report.loaded, 3);
     assert!(!report.torn_tail);
     let lines: Vec<usize> = report.bad_lines.iter().map(|(n, _)| *n).collect();
@@ -259,13 +279,21 @@ fn garbage_line_is_kept_aside_with_its_line_number() -> Result {
     assert!(report.bad_lines[0].1.contains("not JSON"), "{report:?}");
     let messages = report.messages(store.path()).join("\n");
     assert!(messages.contains("history.jsonl line 2"), "{messages}");
-    let aside = report.kept_aside.clone().ok_or("kept aside")?;
-    assert_eq!(fs::read_to_string(&aside)?, format!("{garbage}\n[1,2]\n"));
-    assert_eq!(bad_files(dir.path())?, vec![aside]);
-    // Kept aside, then dropped from the history: the next open is clean.
+    // Read-only: nothing rewritten, nothing kept aside yet; the next open says it again.
+    assert_eq!(fs::read(&path)?, before);
+    assert!(bad_files(dir.path())?.is_empty());
+    let (_, again) = HistoryStore::open(dir.path())?;
+    assert_eq!(again.bad_lines, report.bad_lines);
+    // A rewrite keeps them aside first, then drops them from the history.
+    store.delete(&sample_id(&store, 1)?)?;
+    let aside = bad_files(dir.path())?;
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        fs::read_to_string(&aside[0])?,
+        format!("{garbage}\n[1,2]\n")
+    );
     let store = open(dir.path())?;
-    assert_eq!(store.len(), 3);
-    assert_eq!(bad_files(dir.path())?.len(), 1);
+    assert_eq!(store.len(), 2);
     Ok(())
 }
 
@@ -335,7 +363,7 @@ fn read_only_data_dir_gives_a_clear_error() -> Result {
     assert!(message.contains("not in the history"), "{message}");
     assert!(store.is_empty());
     // Still usable: searching and clearing an empty store do not fail.
-    assert!(store.search(&Query::text("x")).is_empty());
+    assert!(store.search(&Query::text("x"))?.is_empty());
     store.clear()?;
     #[cfg(unix)]
     {
@@ -361,11 +389,8 @@ fn retention_trims_the_oldest() -> Result {
         max_entries: Some(3),
         max_bytes: None,
     })?;
-    let kept: Vec<&str> = store.entries().iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(
-        kept,
-        ids[7..].iter().map(String::as_str).collect::<Vec<_>>()
-    );
+    let kept: Vec<String> = store.entries()?.into_iter().map(|e| e.id).collect();
+    assert_eq!(kept, ids[7..].to_vec());
     assert_eq!(
         fs::read_to_string(history_file(dir.path()))?
             .lines()
@@ -379,7 +404,7 @@ fn retention_trims_the_oldest() -> Result {
     let reopened = open(dir.path())?;
     assert_eq!(reopened.retention().max_entries, Some(3));
     assert_eq!(reopened.len(), 3);
-    assert_eq!(reopened.entries()[2], store.entries()[2]);
+    assert_eq!(reopened.entries()?[2], store.entries()?[2]);
 
     // By size: each line is the same size here, so a limit of 2.5 lines keeps 2.
     let line = fs::read_to_string(history_file(dir.path()))?
@@ -423,8 +448,8 @@ fn delete_and_clear() -> Result {
     assert!(!store.delete(&entries[1].id)?);
     assert!(!store.delete("no-such-id")?);
     let expected = vec![entries[0].clone(), entries[2].clone(), entries[3].clone()];
-    assert_eq!(store.entries(), expected.as_slice());
-    assert_eq!(open(dir.path())?.entries(), expected.as_slice());
+    assert_eq!(store.entries()?, expected);
+    assert_eq!(open(dir.path())?.entries()?, expected);
     // Appends after a rewrite land after the kept lines.
     store.append(sample(9))?;
     assert_eq!(open(dir.path())?.len(), 4);
@@ -455,7 +480,7 @@ fn two_writers_never_drop_each_others_entries() -> Result {
     assert_eq!(open(dir.path())?.len(), 2);
     assert!(cli.refresh()?);
     assert_eq!(cli.len(), 2);
-    assert!(cli.get(&from_cli.id).is_some());
+    assert!(cli.get(&from_cli.id)?.is_some());
     cli.append(sample(3))?;
     assert!(window.refresh()?);
     assert_eq!(window.len(), 3);
@@ -480,7 +505,7 @@ fn body_over_the_cap_is_stored_truncated_and_marked() -> Result {
     e.request = RecordedMessage::new(Vec::new(), big.clone());
     store.append(e)?;
     let store = open(dir.path())?;
-    let stored = &store.entries()[0];
+    let stored = &store.entries()?[0];
     for message in [Some(&stored.request), stored.response.as_ref()] {
         let message = message.ok_or("message")?;
         assert!(message.body_truncated);
@@ -682,17 +707,17 @@ fn a_hundred_thousand_entries() -> Result {
     drop(out);
     let store = open(dir.path())?;
     assert_eq!(store.len(), 100_000);
-    assert_eq!(store.search(&Query::text("REF00054321")), vec![54321]);
-    assert_eq!(store.search(&Query::text("ref0005432")).len(), 10);
+    assert_eq!(store.search(&Query::text("REF00054321"))?, vec![54321]);
+    assert_eq!(store.search(&Query::text("ref0005432"))?.len(), 10);
     let not_found = store.search(&Query {
         status: Some(StatusFilter::Class(4)),
         ..Query::default()
-    });
+    })?;
     assert_eq!(not_found.len(), 10_000);
     assert_eq!(not_found[0], 99_990);
     assert_eq!(
-        store.get("id-99999").map(|e| e.id.as_str()),
-        Some("id-99999")
+        store.get("id-99999")?.map(|e| e.id),
+        Some("id-99999".to_string())
     );
     Ok(())
 }
@@ -747,7 +772,7 @@ fn cli_list_and_export() -> Result {
     let value: serde_json::Value = serde_json::from_str(&out)?;
     let listed = value["entries"].as_array().ok_or("entries")?;
     assert_eq!(listed.len(), 2);
-    assert_eq!(listed[0]["id"], serde_json::json!(store.entries()[2].id));
+    assert_eq!(listed[0]["id"], serde_json::json!(store.entries()?[2].id));
 
     let (ok, out, err) = cli(
         home.path(),
@@ -761,7 +786,7 @@ fn cli_list_and_export() -> Result {
     let (ok, out, err) = cli(home.path(), &["history", "export", "--format", "json"])?;
     assert!(ok, "{err}");
     let exported: Vec<Exchange> = serde_json::from_str(&out)?;
-    assert_eq!(exported, store.entries(), "oldest first, as stored");
+    assert_eq!(exported, store.entries()?, "oldest first, as stored");
 
     let script = home.path().join("replay.sh");
     let (ok, _, err) = cli(

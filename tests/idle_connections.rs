@@ -6,6 +6,14 @@
 //!
 //! The figures are printed (`cargo test --test idle_connections -- --nocapture`).
 
+// Test code may panic and tell a long story: a failed expectation is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;

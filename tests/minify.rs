@@ -5,7 +5,12 @@
 //! and Go ones follow php-src `json_encoder.c`/`zend_gcvt` and Go's `encoding/json`.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};

@@ -3,7 +3,12 @@
 //! sandbox sends back. Nothing here needs the internet.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

@@ -2,7 +2,12 @@
 //! SNAP_CONSOLE_HOME, and the local sandbox (in this process) as the counterparty.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,12 @@
 //! The worker runs on a real tokio runtime and the profiles live in a temp dir.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -3,7 +3,12 @@
 //! byte of its input changes.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 #[path = "common/snap_vectors.rs"]
 mod snap_vectors;

@@ -4,7 +4,12 @@
 //! Keys are read through `snap_console::snap::keys`, so these also exercise the key parser.
 
 // Test, bench and example code may panic: a failed expectation is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use std::path::PathBuf;
 

@@ -7,12 +7,11 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use serde::Serialize;
 
 use super::inputs::CliError;
-use crate::store::files::{self, Sensitivity};
 use crate::store::history::{
-    Exchange, HistoryStore, Query, StatusFilter, export_curl, export_json, export_report,
+    Direction, Exchange, ExportKind, HistoryStore, Query, StatusFilter, VerdictKind, export,
+    write_export,
 };
 use crate::store::paths::AppPaths;
 
@@ -41,6 +40,25 @@ pub struct FilterArgs {
     /// Only exchanges on or before this day (YYYY-MM-DD, Jakarta time).
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Only what was sent (out) or received from providers (in).
+    #[arg(long, value_enum, value_name = "DIRECTION")]
+    pub direction: Option<DirectionArg>,
+    /// Only inbound exchanges whose signature was valid, invalid or not checked.
+    #[arg(long, value_enum, value_name = "VERDICT")]
+    pub verdict: Option<VerdictArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    Out,
+    In,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictArg {
+    Valid,
+    Invalid,
+    NotChecked,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -128,30 +146,67 @@ fn query(filter: &FilterArgs) -> Result<Query, CliError> {
         status,
         from: date("--from", &filter.from)?,
         to: date("--to", &filter.to)?,
+        direction: filter.direction.map(|d| match d {
+            DirectionArg::Out => Direction::Outbound,
+            DirectionArg::In => Direction::Inbound,
+        }),
+        verdict: filter.verdict.map(|v| match v {
+            VerdictArg::Valid => VerdictKind::Valid,
+            VerdictArg::Invalid => VerdictKind::Invalid,
+            VerdictArg::NotChecked => VerdictKind::NotChecked,
+        }),
     })
 }
 
-#[derive(Serialize)]
-struct ListJson<'a> {
-    entries: Vec<&'a Exchange>,
+/// Matches of the query, newest first: the filters from the index, the text streamed
+/// from the file (stopping once `limit` are found).
+fn find(store: &HistoryStore, query: &Query, limit: Option<usize>) -> Result<Vec<u32>, CliError> {
+    let limit = limit.unwrap_or(usize::MAX);
+    if !query.has_text() {
+        let mut found = store.filter(query);
+        found.truncate(limit);
+        return Ok(found);
+    }
+    let found = std::cell::RefCell::new(Vec::new());
+    let enough = || found.borrow().len() >= limit;
+    store
+        .plan(query)
+        .run(&enough, &mut |batch| {
+            found.borrow_mut().extend_from_slice(batch)
+        })
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    let mut found = found.into_inner();
+    found.truncate(limit);
+    Ok(found)
 }
 
 fn list(args: ListArgs) -> Result<ExitCode, CliError> {
     let store = open()?;
     let query = query(&args.filter)?;
-    let mut found = store.search(&query);
-    if let Some(limit) = args.limit {
-        found.truncate(limit);
-    }
-    let entries: Vec<&Exchange> = found.iter().map(|&i| &store.entries()[i]).collect();
+    let found = find(&store, &query, args.limit)?;
+    let read = |p: u32| {
+        store
+            .read(p as usize)
+            .map_err(|e| CliError::Other(e.to_string()))
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
     if args.json {
-        let mut text = serde_json::to_string(&ListJson { entries })
-            .map_err(|e| CliError::Other(e.to_string()))?;
-        text.push('\n');
-        emit(&text)?;
-        return Ok(ExitCode::SUCCESS);
+        // One entry in memory at a time: `{"entries":[...]}` written as it is read.
+        let mut text = String::from("{\"entries\":[");
+        for (n, &p) in found.iter().enumerate() {
+            if n > 0 {
+                text.push(',');
+            }
+            text.push_str(
+                &serde_json::to_string(&read(p)?).map_err(|e| CliError::Other(e.to_string()))?,
+            );
+            emit(&mut out, &mut text)?;
+        }
+        text.push_str("]}\n");
+        emit(&mut out, &mut text)?;
+        return finish(out);
     }
-    if entries.is_empty() {
+    if found.is_empty() {
         eprintln!(
             "no exchanges{} in {}",
             if query.is_empty() { "" } else { " match" },
@@ -159,20 +214,24 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
         );
     }
     let mut text = String::new();
-    for e in entries {
-        text.push_str(&format!(
-            "{:<23}  {:<6} {:<10} {:>4}  {:<7}  {}\n",
-            short_time(&e.time),
-            e.method,
-            e.service.as_deref().unwrap_or("-"),
-            e.response_status
-                .map_or_else(|| "-".to_string(), |s| s.to_string()),
-            e.response_code.as_deref().unwrap_or("-"),
-            e.url
-        ));
+    for &p in &found {
+        text.push_str(&list_line(&read(p)?));
+        emit(&mut out, &mut text)?;
     }
-    emit(&text)?;
-    Ok(ExitCode::SUCCESS)
+    finish(out)
+}
+
+fn list_line(e: &Exchange) -> String {
+    format!(
+        "{:<23}  {:<6} {:<10} {:>4}  {:<7}  {}\n",
+        short_time(&e.time),
+        e.method,
+        e.service.as_deref().unwrap_or("-"),
+        e.response_status
+            .map_or_else(|| "-".to_string(), |s| s.to_string()),
+        e.response_code.as_deref().unwrap_or("-"),
+        e.url
+    )
 }
 
 /// `2024-11-29T14:15:00.123+07:00` → `2024-11-29 14:15:00.123` (all times are Jakarta).
@@ -185,38 +244,62 @@ fn export(args: ExportArgs) -> Result<ExitCode, CliError> {
     let store = open()?;
     let query = query(&args.filter)?;
     // Oldest first: a replay script runs the token request before the payment.
-    let mut found = store.search(&query);
+    let mut found = find(&store, &query, None)?;
     found.reverse();
-    let entries: Vec<&Exchange> = found.iter().map(|&i| &store.entries()[i]).collect();
-    let text = match args.format {
-        ExportFormat::Json => export_json(&entries) + "\n",
-        ExportFormat::Curl => export_curl(&entries),
-        ExportFormat::Report => export_report(&entries, &args.title),
+    let kind = match args.format {
+        ExportFormat::Json => ExportKind::Json,
+        ExportFormat::Curl => ExportKind::Curl,
+        ExportFormat::Report => ExportKind::Report,
     };
     match &args.out {
         Some(path) => {
-            files::write_atomic(path, text.as_bytes(), Sensitivity::Public)?;
+            export::export_to_file(&store, &found, kind, &args.title, path)
+                .map_err(|e| CliError::Other(e.to_string()))?;
             eprintln!(
                 "{} exchange{} written to {}",
-                entries.len(),
-                if entries.len() == 1 { "" } else { "s" },
+                found.len(),
+                if found.len() == 1 { "" } else { "s" },
                 path.display()
             );
         }
-        None => emit(&text)?,
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            let written = write_export(&store, &found, kind, &args.title, &mut out);
+            match written {
+                Err(crate::store::history::HistoryError::Export { source })
+                    if source.kind() == io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(CliError::Other(e.to_string())),
+                Ok(()) => {
+                    if kind == ExportKind::Json {
+                        let mut newline = String::from("\n");
+                        emit(&mut out, &mut newline)?;
+                    }
+                    return finish(out);
+                }
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Write to standard output; a reader that stops early (`| head`) is not an error.
-fn emit(text: &str) -> Result<(), CliError> {
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+/// Write (and empty) `text` to standard output; a reader that stops early (`| head`) is
+/// not an error (the caller's next write just fails the same way).
+fn emit(out: &mut impl Write, text: &mut String) -> Result<(), CliError> {
+    let written = out.write_all(text.as_bytes());
+    text.clear();
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Other(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+fn finish(mut out: impl Write) -> Result<ExitCode, CliError> {
+    match out.flush() {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(CliError::Other(format!(
             "cannot write to standard output: {e}"
         ))),

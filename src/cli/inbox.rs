@@ -288,16 +288,22 @@ fn start_history_writer(
                 for message in report.messages(store.path()) {
                     eprintln!("warning: {message}");
                 }
-                Some(store)
+                Ok(store)
             }
-            Err(e) => {
-                eprintln!("warning: requests are not recorded in the history: {e}");
-                None
-            }
+            Err(e) => Err(e.to_string()),
         };
         while let Some(received) = rx.blocking_recv() {
-            let Some(store) = store.as_mut() else {
-                continue;
+            let store = match store.as_mut() {
+                Ok(store) => store,
+                // Refused for as long as the reason holds, said for every request (a
+                // newer format must not silently stop the recording).
+                Err(why) => {
+                    eprintln!(
+                        "warning: request {} is not recorded in the history: {why}",
+                        received.id
+                    );
+                    continue;
+                }
             };
             let exchange = received.to_exchange(&base_url, &profile, &redactor);
             if let Err(e) = store.append(exchange) {

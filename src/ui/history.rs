@@ -1,8 +1,11 @@
 //! History: every exchange, newest first, searchable, openable read-only, replayable into
 //! the composer, exportable (JSON, cURL script, Markdown evidence report). Rows are drawn
-//! virtualized from the worker's store through a non-blocking read.
+//! virtualized from the summaries the worker's store keeps in memory (a non-blocking
+//! read); an entry's request and response are read from disk when it is selected, and
+//! text-search results arrive in batches while the file is streamed.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
@@ -10,12 +13,14 @@ use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
 use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
 use crate::worker::history::{
-    Direction, Exchange, ExportFormat, HistoryCommand, HistoryEvent, Query, Retention,
-    SharedHistory, StatusFilter,
+    Exchange, ExportFormat, HistoryCommand, HistoryEvent, HistoryStore, Query, Retention,
+    SharedHistory, StatusFilter, Summary, id_hash,
 };
 use crate::worker::{Command, Event, FileChoice};
 
 const ROW_HEIGHT: f32 = 22.0;
+/// How often the open pane looks for what other processes appended.
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 pub struct HistoryPanel {
@@ -24,27 +29,59 @@ pub struct HistoryPanel {
     pub status: String,
     pub from: String,
     pub to: String,
-    /// Indices into the store's entries (newest first) for `view_version`.
-    rows: Vec<usize>,
+    /// Positions in the store's summaries (newest first) for `view_version`.
+    rows: Vec<u32>,
     view_version: u64,
     generation: u64,
+    /// The generation `rows` belong to, and whether its search is complete.
+    rows_generation: u64,
+    searching: bool,
     sent_query: Option<(u64, String)>,
-    pub selected: Option<String>,
-    /// Ids ticked for export.
-    pub ticked: BTreeSet<String>,
+    /// The selected entry: its position and id hash.
+    selected: Option<(u32, u64)>,
+    /// The selected entry as read from disk.
+    opened: Option<Exchange>,
+    /// "Open in composer" was pressed before the entry was read: hand it over on arrival.
+    open_when_read: bool,
+    /// Id hashes ticked for export.
+    ticked: BTreeSet<u64>,
     export_path: String,
     confirm_clear: bool,
     max_entries: String,
     max_megabytes: String,
-    /// "Open in composer" pressed for this exchange (the app hands it over).
+    last_refresh: Option<Instant>,
     pub count: usize,
 }
 
 impl HistoryPanel {
-    pub fn found(&mut self, generation: u64, version: u64, indices: Vec<usize>) {
-        if generation == self.generation {
+    /// A batch of search results: the first of a generation replaces the rows.
+    pub fn found(&mut self, generation: u64, version: u64, indices: Vec<u32>, done: bool) {
+        if generation != self.generation {
+            return;
+        }
+        if self.rows_generation != generation {
             self.rows = indices;
-            self.view_version = version;
+            self.rows_generation = generation;
+        } else {
+            self.rows.extend(indices);
+        }
+        self.view_version = version;
+        self.searching = !done;
+    }
+
+    /// The selected entry, read from disk.
+    pub fn entry_read(&mut self, shared: &mut AppContext, result: Result<Box<Exchange>, String>) {
+        match result {
+            Ok(entry) => {
+                let key = id_hash(&entry.id);
+                if self.selected.is_some_and(|(_, k)| k == key) {
+                    if std::mem::take(&mut self.open_when_read) {
+                        shared.act(Action::OpenInComposer(entry.clone()));
+                    }
+                    self.opened = Some(*entry);
+                }
+            }
+            Err(e) => shared.notify(Level::Error, format!("history: {e}")),
         }
     }
 
@@ -76,48 +113,29 @@ impl HistoryPanel {
             status,
             from: date(&self.from, "from")?,
             to: date(&self.to, "to")?,
+            ..Query::default()
         })
     }
 
     fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext, history: &SharedHistory) {
         ui.heading("History");
         let query = self.query();
-        Grid::new("history_filters")
-            .num_columns(4)
-            .spacing([10.0, 4.0])
-            .show(ui, |ui| {
-                widgets::text_row_inline(ui, "Search", &mut self.text, 260.0);
-                widgets::text_row_inline(ui, "Service", &mut self.service, 140.0);
-                ui.end_row();
-                widgets::text_row_inline(ui, "Status", &mut self.status, 80.0);
-                ui.horizontal(|ui| {
-                    let l = ui.label("From");
-                    ui.add(
-                        TextEdit::singleline(&mut self.from)
-                            .hint_text("2024-12-01")
-                            .min_size(egui::vec2(100.0, 0.0))
-                            .desired_width(100.0),
-                    )
-                    .labelled_by(l.id);
-                    let l = ui.label("To");
-                    ui.add(
-                        TextEdit::singleline(&mut self.to)
-                            .hint_text("2024-12-31")
-                            .min_size(egui::vec2(100.0, 0.0))
-                            .desired_width(100.0),
-                    )
-                    .labelled_by(l.id);
-                });
-                ui.end_row();
-            });
+        self.filters(ui);
         match &query {
             Ok(query) => self.search_if_changed(query, shared, history),
             Err(e) => widgets::error_text(ui, e),
         }
-
+        self.refresh_now_and_then(ui, shared);
+        if let Some(fraction) = history.progress.fraction() {
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .text(format!("Updating the history… {:.0} %", fraction * 100.0)),
+            );
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
         let Ok(view) = history.try_read() else {
             ui.label("Updating…");
-            ui.ctx().request_repaint();
+            ui.ctx().request_repaint_after(Duration::from_millis(50));
             return;
         };
         if let Some(problem) = &view.problem {
@@ -128,49 +146,98 @@ impl HistoryPanel {
             return;
         };
         self.count = store.len();
-        if view.version != self.view_version {
-            // Rows are stale; keep showing nothing wrong: wait for the new search.
-            if self
+        if view.version != self.view_version
+            && self
                 .sent_query
                 .as_ref()
                 .is_some_and(|(v, _)| *v != view.version)
-            {
-                self.sent_query = None;
-            }
+        {
+            // Rows are stale: search again.
+            self.sent_query = None;
         }
-        let entries = store.entries();
+        let searching = if self.searching {
+            " (searching…)"
+        } else {
+            ""
+        };
         ui.label(format!(
-            "{} of {} exchanges",
+            "{} of {} exchanges{searching}",
             self.rows.len(),
-            entries.len()
+            store.len()
         ));
         ui.separator();
-        // Only the visible rows are touched each frame (a search result may hold 100,000).
+        self.rows_ui(ui, shared, store);
+        ui.separator();
+        drop(view);
+        self.actions(ui, shared);
+        let opened = self.opened.take();
+        match (&opened, self.selected) {
+            (Some(entry), _) => self.details(ui, shared, entry),
+            (None, Some((_, key))) => self.loading(ui, shared, key),
+            (None, None) => {}
+        }
+        if self.opened.is_none() && self.selected.is_some() {
+            self.opened = opened;
+        }
+    }
+
+    fn filters(&mut self, ui: &mut Ui) {
+        Grid::new("history_filters")
+            .num_columns(4)
+            .spacing([10.0, 4.0])
+            .show(ui, |ui| {
+                widgets::text_row_inline(ui, "Search", &mut self.text, 260.0);
+                widgets::text_row_inline(ui, "Service", &mut self.service, 140.0);
+                ui.end_row();
+                widgets::text_row_inline(ui, "Status", &mut self.status, 80.0);
+                ui.horizontal(|ui| {
+                    for (label, value, hint) in [
+                        ("From", &mut self.from, "2024-12-01"),
+                        ("To", &mut self.to, "2024-12-31"),
+                    ] {
+                        let l = ui.label(label);
+                        ui.add(
+                            TextEdit::singleline(value)
+                                .hint_text(hint)
+                                .min_size(egui::vec2(100.0, 0.0))
+                                .desired_width(100.0),
+                        )
+                        .labelled_by(l.id);
+                    }
+                });
+                ui.end_row();
+            });
+    }
+
+    /// Only the visible rows are touched each frame (a result may hold a million).
+    fn rows_ui(&mut self, ui: &mut Ui, shared: &mut AppContext, store: &HistoryStore) {
         let rows = std::mem::take(&mut self.rows);
+        let summaries = store.summaries();
         ScrollArea::vertical()
             .id_salt("history_rows")
             .max_height(ui.available_height() * 0.45)
             .auto_shrink([false, true])
             .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
-                for &index in &rows[range] {
-                    // Indices of an older version may point past a trimmed store.
-                    if let Some(entry) = entries.get(index) {
-                        self.row(ui, entry);
+                for &position in &rows[range] {
+                    // Positions of an older version may point past a trimmed store.
+                    if let Some(summary) = summaries.get(position as usize) {
+                        self.row(ui, shared, store, position, summary);
                     }
                 }
             });
         self.rows = rows;
-        ui.separator();
-        let selected = self
-            .selected
-            .as_deref()
-            .and_then(|id| store.get(id))
-            .cloned();
-        drop(view);
-        self.actions(ui, shared);
-        if let Some(entry) = selected {
-            self.details(ui, shared, &entry);
+    }
+
+    /// Look for what other processes appended, every few seconds while the pane is shown.
+    fn refresh_now_and_then(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        let due = self
+            .last_refresh
+            .is_none_or(|at| at.elapsed() >= REFRESH_EVERY);
+        if due {
+            self.last_refresh = Some(Instant::now());
+            shared.send(Command::History(HistoryCommand::Refresh));
         }
+        ui.ctx().request_repaint_after(REFRESH_EVERY);
     }
 
     fn search_if_changed(
@@ -189,49 +256,47 @@ impl HistoryPanel {
         }
         self.sent_query = Some(key);
         self.generation += 1;
+        self.searching = true;
         shared.send(Command::History(HistoryCommand::Search {
             generation: self.generation,
             query: query.clone(),
         }));
     }
 
-    fn row(&mut self, ui: &mut Ui, entry: &Exchange) {
+    fn row(
+        &mut self,
+        ui: &mut Ui,
+        shared: &mut AppContext,
+        store: &HistoryStore,
+        position: u32,
+        summary: &Summary,
+    ) {
+        let key = summary.id_hash;
         ui.horizontal(|ui| {
-            let mut ticked = self.ticked.contains(&entry.id);
+            let mut ticked = self.ticked.contains(&key);
             if ui
                 .checkbox(&mut ticked, "")
                 .on_hover_text("Select for export")
                 .changed()
             {
                 if ticked {
-                    self.ticked.insert(entry.id.clone());
+                    self.ticked.insert(key);
                 } else {
-                    self.ticked.remove(&entry.id);
+                    self.ticked.remove(&key);
                 }
             }
-            let status = entry
-                .response_status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "—".into());
-            let direction = match entry.direction {
-                Direction::Outbound => "out",
-                Direction::Inbound => "in ",
-            };
-            let text = format!(
-                "{}  {direction}  {:<6} {:<30}  {:>3}  {:<7}  {}",
-                entry.time.get(..19).unwrap_or(&entry.time),
-                entry.method,
-                entry.service_title.as_deref().unwrap_or("-"),
-                status,
-                entry.response_code.as_deref().unwrap_or(""),
-                entry.error.as_deref().unwrap_or(""),
-            );
-            let selected = self.selected.as_deref() == Some(entry.id.as_str());
+            let selected = self.selected.is_some_and(|(_, k)| k == key);
             if ui
-                .selectable_label(selected, RichText::new(text).monospace())
+                .selectable_label(
+                    selected,
+                    RichText::new(row_text(store, summary)).monospace(),
+                )
                 .clicked()
             {
-                self.selected = Some(entry.id.clone());
+                self.selected = Some((position, key));
+                self.opened = None;
+                self.open_when_read = false;
+                shared.send(Command::History(HistoryCommand::Read { position, key }));
             }
         });
     }
@@ -296,6 +361,7 @@ impl HistoryPanel {
                             shared.send(Command::History(HistoryCommand::Clear));
                             self.confirm_clear = false;
                             self.selected = None;
+                            self.opened = None;
                             self.ticked.clear();
                         }
                         if ui.button("Keep history").clicked() {
@@ -310,36 +376,63 @@ impl HistoryPanel {
     }
 
     fn export(&mut self, shared: &mut AppContext, format: ExportFormat, to: FileChoice) {
-        let ids: Vec<String> = if self.ticked.is_empty() {
-            self.selected.iter().cloned().collect()
+        let keys: Vec<u64> = if self.ticked.is_empty() {
+            self.selected.iter().map(|(_, key)| *key).collect()
         } else {
-            self.ticked.iter().cloned().collect()
+            self.ticked.iter().copied().collect()
         };
-        if ids.is_empty() {
+        if keys.is_empty() {
             shared.notify(
                 Level::Warning,
                 "tick the exchanges to export (or select one)",
             );
             return;
         }
-        shared.send(Command::History(HistoryCommand::Export { ids, format, to }));
+        shared.send(Command::History(HistoryCommand::Export {
+            keys,
+            format,
+            to,
+        }));
+    }
+
+    /// The selected entry is being read: its buttons already work.
+    fn loading(&mut self, ui: &mut Ui, shared: &mut AppContext, key: u64) {
+        ui.horizontal(|ui| {
+            self.entry_actions(ui, shared, key, None);
+            ui.label("Reading the exchange…");
+        });
+    }
+
+    /// "Open in composer" and "Delete entry", drawn first in the row so that they stay
+    /// where they are when the entry arrives (a click between the two frames lands).
+    fn entry_actions(
+        &mut self,
+        ui: &mut Ui,
+        shared: &mut AppContext,
+        key: u64,
+        entry: Option<&Exchange>,
+    ) {
+        if ui
+            .button("Open in composer")
+            .on_hover_text("Fills the composer; nothing is sent until you press Send")
+            .clicked()
+        {
+            match entry {
+                Some(entry) => shared.act(Action::OpenInComposer(Box::new(entry.clone()))),
+                None => self.open_when_read = true,
+            }
+        }
+        if ui.button("Delete entry").clicked() {
+            shared.send(Command::History(HistoryCommand::Delete(key)));
+            self.selected = None;
+            self.ticked.remove(&key);
+        }
     }
 
     fn details(&mut self, ui: &mut Ui, shared: &mut AppContext, entry: &Exchange) {
         ui.horizontal(|ui| {
+            self.entry_actions(ui, shared, id_hash(&entry.id), Some(entry));
             ui.label(RichText::new(format!("{} {}", entry.method, entry.url)).strong());
-            if ui
-                .button("Open in composer")
-                .on_hover_text("Fills the composer; nothing is sent until you press Send")
-                .clicked()
-            {
-                shared.act(Action::OpenInComposer(Box::new(entry.clone())));
-            }
-            if ui.button("Delete entry").clicked() {
-                shared.send(Command::History(HistoryCommand::Delete(entry.id.clone())));
-                self.selected = None;
-                self.ticked.remove(&entry.id);
-            }
         });
         ScrollArea::vertical()
             .id_salt("history_details")
@@ -398,6 +491,29 @@ impl HistoryPanel {
     }
 }
 
+/// One row: time, direction, method, service, status, responseCode, error.
+fn row_text(store: &HistoryStore, s: &Summary) -> String {
+    let time = s.time_text();
+    let status = match s.status {
+        0 => "—".to_string(),
+        code => code.to_string(),
+    };
+    let title = match store.text(s.title) {
+        "" => "-",
+        title => title,
+    };
+    format!(
+        "{}  {}  {:<6} {:<30}  {:>3}  {:<7}  {}",
+        time.get(..19).unwrap_or(&time),
+        if s.inbound { "in " } else { "out" },
+        store.text(s.method),
+        title,
+        status,
+        store.text(s.code),
+        store.text(s.error),
+    )
+}
+
 fn headers_text(headers: &[(String, String)]) -> String {
     headers
         .iter()
@@ -442,7 +558,14 @@ impl Panel for HistoryPanel {
                 generation,
                 version,
                 indices,
-            } => self.found(generation, version, indices),
+                done,
+            } => self.found(generation, version, indices, done),
+            HistoryEvent::Entry(result) => self.entry_read(ctx, result),
+            HistoryEvent::Refreshed { changed } => {
+                if changed {
+                    self.invalidate();
+                }
+            }
         }
         None
     }

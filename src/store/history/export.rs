@@ -1,11 +1,17 @@
 //! Exports of a selection: JSON (everything), a cURL script (replay from a terminal), and
 //! the Markdown evidence report providers ask for to sign off sandbox testing.
 //!
+//! [`write_export`] streams any of them from the file, one entry at a time.
+//!
 //! All three show what was recorded, which is already redacted: an export never holds a
 //! secret the history file does not.
 
-use super::BODY_CAP_BYTES;
+use std::io::Write;
+use std::path::Path;
+
+use super::file::HistoryStore;
 use super::record::{Direction, Exchange, RecordedMessage};
+use super::{BODY_CAP_BYTES, HistoryError};
 use crate::snap::response;
 
 /// One pretty-printed JSON array of the entries, as stored.
@@ -21,6 +27,14 @@ pub fn export_curl(entries: &[&Exchange]) -> String {
         .iter()
         .filter(|e| e.direction == Direction::Outbound)
         .count();
+    let mut out = curl_head(outbound);
+    for e in entries {
+        out.push_str(&curl_entry(e));
+    }
+    out
+}
+
+fn curl_head(outbound: usize) -> String {
     let mut out = String::new();
     out.push_str("#!/usr/bin/env bash\n");
     out.push_str(&format!(
@@ -32,53 +46,67 @@ pub fn export_curl(entries: &[&Exchange]) -> String {
          # put real values in place of ‹redacted›, and expect the server to reject a stale\n\
          # X-TIMESTAMP or X-SIGNATURE.\n",
     );
-    for e in entries {
-        out.push('\n');
-        out.push_str(&format!("# {}\n", one_line(&headline(e))));
-        if e.direction == Direction::Inbound {
-            out.push_str("# received from a provider, not sent by us: skipped\n");
-            continue;
-        }
-        if e.request.body_truncated {
-            out.push_str(&format!(
-                "# warning: the body was cut at {BODY_CAP_BYTES} bytes when recorded ({} bytes were sent); this request is incomplete\n",
-                e.request.body_bytes
-            ));
-        }
-        out.push_str(&format!(
-            "curl --silent --show-error --request {} \\\n",
-            sh_quote(&e.method)
-        ));
-        let mut has_content_type = false;
-        for (name, value) in &e.request.headers {
-            has_content_type |= name.eq_ignore_ascii_case("content-type");
-            // `Name:` would make curl drop the header; `Name;` sends it empty.
-            let header = if value.is_empty() {
-                format!("{name};")
-            } else {
-                format!("{name}: {value}")
-            };
-            out.push_str(&format!("  --header {} \\\n", sh_quote(&header)));
-        }
-        if !e.request.body.is_empty() {
-            if !has_content_type {
-                // Otherwise curl adds its own form Content-Type, which was not sent.
-                out.push_str("  --header 'Content-Type:' \\\n");
-            }
-            // --data-binary keeps newlines and carriage returns (--data strips them).
-            out.push_str(&format!(
-                "  --data-binary {} \\\n",
-                sh_quote(&e.request.body)
-            ));
-        }
-        out.push_str(&format!("  {}\n", sh_quote(&e.url)));
+    out
+}
+
+fn curl_entry(e: &Exchange) -> String {
+    let mut out = String::new();
+    out.push('\n');
+    out.push_str(&format!("# {}\n", one_line(&headline(e))));
+    if e.direction == Direction::Inbound {
+        out.push_str("# received from a provider, not sent by us: skipped\n");
+        return out;
     }
+    if e.request.body_truncated {
+        out.push_str(&format!(
+            "# warning: the body was cut at {BODY_CAP_BYTES} bytes when recorded ({} bytes were sent); this request is incomplete\n",
+            e.request.body_bytes
+        ));
+    }
+    out.push_str(&format!(
+        "curl --silent --show-error --request {} \\\n",
+        sh_quote(&e.method)
+    ));
+    let mut has_content_type = false;
+    for (name, value) in &e.request.headers {
+        has_content_type |= name.eq_ignore_ascii_case("content-type");
+        // `Name:` would make curl drop the header; `Name;` sends it empty.
+        let header = if value.is_empty() {
+            format!("{name};")
+        } else {
+            format!("{name}: {value}")
+        };
+        out.push_str(&format!("  --header {} \\\n", sh_quote(&header)));
+    }
+    if !e.request.body.is_empty() {
+        if !has_content_type {
+            // Otherwise curl adds its own form Content-Type, which was not sent.
+            out.push_str("  --header 'Content-Type:' \\\n");
+        }
+        // --data-binary keeps newlines and carriage returns (--data strips them).
+        out.push_str(&format!(
+            "  --data-binary {} \\\n",
+            sh_quote(&e.request.body)
+        ));
+    }
+    out.push_str(&format!("  {}\n", sh_quote(&e.url)));
     out
 }
 
 /// A Markdown evidence report: a summary table, then per exchange the request and response
 /// as sent and received (redacted when recorded), status, decoded responseCode and timings.
 pub fn export_report(entries: &[&Exchange], title: &str) -> String {
+    let mut out = report_head(entries.len(), title);
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(&report_row(i, e));
+    }
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(&report_detail(i, e));
+    }
+    out
+}
+
+fn report_head(count: usize, title: &str) -> String {
     let mut out = String::new();
     let title = one_line(title.trim());
     out.push_str(&format!(
@@ -93,109 +121,221 @@ pub fn export_report(entries: &[&Exchange], title: &str) -> String {
         "Generated by SNAP Console {} on {}. {} exchange{}, oldest first. Secrets (client secret, private keys, tokens) were redacted before recording and show as ‹redacted›.\n\n",
         env!("CARGO_PKG_VERSION"),
         crate::snap::timestamp::now_jakarta(),
-        entries.len(),
-        plural(entries.len())
+        count,
+        plural(count)
     ));
     out.push_str("| # | Time | Service | Request | HTTP | responseCode | Meaning | Total |\n");
     out.push_str("|---|------|---------|---------|------|--------------|---------|-------|\n");
-    for (i, e) in entries.iter().enumerate() {
-        let code = e.response_code.as_deref().unwrap_or("");
-        out.push_str(&format!(
-            "| {} | {} | {} | {} {} | {} | {} | {} | {} |\n",
-            i + 1,
-            cell(&e.time),
-            cell(&service_label(e)),
-            cell(&e.method),
-            cell(&path_of(&e.url)),
-            e.response_status
-                .map_or_else(|| "—".to_string(), |s| s.to_string()),
-            cell(code),
-            cell(&meaning(code).unwrap_or_else(|| match &e.error {
-                Some(error) => format!("no response: {error}"),
-                None => String::new(),
-            })),
-            e.total_ms.map_or_else(String::new, |ms| format!("{ms} ms")),
-        ));
-    }
-    for (i, e) in entries.iter().enumerate() {
-        out.push_str(&format!(
-            "\n## {}. {} — {} {}\n\n",
-            i + 1,
-            one_line(&service_label(e)),
-            one_line(&e.method),
-            one_line(&path_of(&e.url))
-        ));
-        out.push_str("| | |\n|---|---|\n");
-        let mut row = |k: &str, v: &str| out.push_str(&format!("| {k} | {} |\n", cell(v)));
-        row("Time", &e.time);
-        row(
-            "Direction",
-            match e.direction {
-                Direction::Outbound => "outbound (sent by SNAP Console)",
-                Direction::Inbound => "inbound (received from the provider)",
-            },
-        );
-        row("Profile", &e.profile);
-        row("URL", &e.url);
-        if let Some(status) = e.response_status {
-            row("HTTP status", &status.to_string());
-        }
-        if let Some(code) = &e.response_code {
-            let decoded = match response::decode(code) {
-                Ok(d) => {
-                    let mut text = format!("{code} — {}", d.summary());
-                    if let Some(status) = e.response_status
-                        && let Some(warning) = response::status_mismatch(&d, status)
-                    {
-                        text.push_str(&format!(" ⚠ {warning}"));
-                    }
-                    text
-                }
-                Err(err) => format!("{code} — {err}"),
-            };
-            row("responseCode", &decoded);
-        }
-        if let Some(error) = &e.error {
-            row("No response", error);
-        }
-        let timings = [("total", e.total_ms), ("time to headers", e.headers_ms)]
-            .iter()
-            .filter_map(|(k, v)| v.map(|ms| format!("{k} {ms} ms")))
-            .collect::<Vec<_>>()
-            .join(" · ");
-        if !timings.is_empty() {
-            row("Timings", &timings);
-        }
-        row("Exchange id", &e.id);
+    out
+}
 
-        out.push_str("\n### Request\n\n");
-        out.push_str(&message_block(
-            &format!("{} {}", e.method, e.url),
-            &e.request,
-        ));
-        if let Some(sts) = &e.string_to_sign {
-            out.push_str("\n### stringToSign\n\n");
-            out.push_str(&fenced("text", sts));
+fn report_row(i: usize, e: &Exchange) -> String {
+    let code = e.response_code.as_deref().unwrap_or("");
+    format!(
+        "| {} | {} | {} | {} {} | {} | {} | {} | {} |\n",
+        i + 1,
+        cell(&e.time),
+        cell(&service_label(e)),
+        cell(&e.method),
+        cell(&path_of(&e.url)),
+        e.response_status
+            .map_or_else(|| "—".to_string(), |s| s.to_string()),
+        cell(code),
+        cell(&meaning(code).unwrap_or_else(|| match &e.error {
+            Some(error) => format!("no response: {error}"),
+            None => String::new(),
+        })),
+        e.total_ms.map_or_else(String::new, |ms| format!("{ms} ms")),
+    )
+}
+
+fn report_detail(i: usize, e: &Exchange) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "\n## {}. {} — {} {}\n\n",
+        i + 1,
+        one_line(&service_label(e)),
+        one_line(&e.method),
+        one_line(&path_of(&e.url))
+    ));
+    out.push_str("| | |\n|---|---|\n");
+    report_facts(&mut out, e);
+    out.push_str("\n### Request\n\n");
+    out.push_str(&message_block(
+        &format!("{} {}", e.method, e.url),
+        &e.request,
+    ));
+    if let Some(sts) = &e.string_to_sign {
+        out.push_str("\n### stringToSign\n\n");
+        out.push_str(&fenced("text", sts));
+    }
+    out.push_str("\n### Response\n\n");
+    match &e.response {
+        Some(response) => {
+            let first = match e.response_status {
+                Some(status) => format!("HTTP {status}"),
+                None => "HTTP".to_string(),
+            };
+            out.push_str(&message_block(&first, response));
         }
-        out.push_str("\n### Response\n\n");
-        match &e.response {
-            Some(response) => {
-                let first = match e.response_status {
-                    Some(status) => format!("HTTP {status}"),
-                    None => "HTTP".to_string(),
-                };
-                out.push_str(&message_block(&first, response));
-            }
-            None => out.push_str(&format!(
-                "No response{}.\n",
-                e.error
-                    .as_deref()
-                    .map(|err| format!(": {}", one_line(err)))
-                    .unwrap_or_default()
-            )),
-        }
+        None => out.push_str(&format!(
+            "No response{}.\n",
+            e.error
+                .as_deref()
+                .map(|err| format!(": {}", one_line(err)))
+                .unwrap_or_default()
+        )),
     }
     out
+}
+
+fn report_facts(out: &mut String, e: &Exchange) {
+    let mut row = |k: &str, v: &str| out.push_str(&format!("| {k} | {} |\n", cell(v)));
+    row("Time", &e.time);
+    row(
+        "Direction",
+        match e.direction {
+            Direction::Outbound => "outbound (sent by SNAP Console)",
+            Direction::Inbound => "inbound (received from the provider)",
+        },
+    );
+    row("Profile", &e.profile);
+    row("URL", &e.url);
+    if let Some(status) = e.response_status {
+        row("HTTP status", &status.to_string());
+    }
+    if let Some(code) = &e.response_code {
+        let decoded = match response::decode(code) {
+            Ok(d) => {
+                let mut text = format!("{code} — {}", d.summary());
+                if let Some(status) = e.response_status
+                    && let Some(warning) = response::status_mismatch(&d, status)
+                {
+                    text.push_str(&format!(" ⚠ {warning}"));
+                }
+                text
+            }
+            Err(err) => format!("{code} — {err}"),
+        };
+        row("responseCode", &decoded);
+    }
+    if let Some(error) = &e.error {
+        row("No response", error);
+    }
+    let timings = [("total", e.total_ms), ("time to headers", e.headers_ms)]
+        .iter()
+        .filter_map(|(k, v)| v.map(|ms| format!("{k} {ms} ms")))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if !timings.is_empty() {
+        row("Timings", &timings);
+    }
+    row("Exchange id", &e.id);
+}
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Json,
+    Curl,
+    Report,
+}
+
+/// Stream an export of the entries at `positions` (oldest first) to `out`, reading one
+/// entry at a time from the file (an export of 100,000 entries is never in memory).
+/// Writes exactly what [`export_json`], [`export_curl`] and [`export_report`] return.
+pub fn write_export(
+    store: &HistoryStore,
+    positions: &[u32],
+    kind: ExportKind,
+    title: &str,
+    out: &mut dyn Write,
+) -> Result<(), HistoryError> {
+    let write_err = |source| HistoryError::Export { source };
+    let read = |p: u32| store.read(p as usize);
+    match kind {
+        ExportKind::Json => {
+            if positions.is_empty() {
+                return out.write_all(b"[]").map_err(write_err);
+            }
+            out.write_all(b"[\n").map_err(write_err)?;
+            for (n, &p) in positions.iter().enumerate() {
+                let pretty = serde_json::to_string_pretty(&read(p)?)
+                    .map_err(|e| HistoryError::Encode(e.to_string()))?;
+                let mut text = String::with_capacity(pretty.len() + 64);
+                for (k, line) in pretty.lines().enumerate() {
+                    text.push_str(if k == 0 { "  " } else { "\n  " });
+                    text.push_str(line);
+                }
+                text.push_str(if n + 1 == positions.len() {
+                    "\n]"
+                } else {
+                    ",\n"
+                });
+                out.write_all(text.as_bytes()).map_err(write_err)?;
+            }
+        }
+        ExportKind::Curl => {
+            let summaries = store.summaries();
+            let outbound = positions
+                .iter()
+                .filter(|&&p| summaries.get(p as usize).is_some_and(|s| !s.inbound))
+                .count();
+            out.write_all(curl_head(outbound).as_bytes())
+                .map_err(write_err)?;
+            for &p in positions {
+                out.write_all(curl_entry(&read(p)?).as_bytes())
+                    .map_err(write_err)?;
+            }
+        }
+        ExportKind::Report => {
+            out.write_all(report_head(positions.len(), title).as_bytes())
+                .map_err(write_err)?;
+            for (i, &p) in positions.iter().enumerate() {
+                out.write_all(report_row(i, &read(p)?).as_bytes())
+                    .map_err(write_err)?;
+            }
+            for (i, &p) in positions.iter().enumerate() {
+                out.write_all(report_detail(i, &read(p)?).as_bytes())
+                    .map_err(write_err)?;
+            }
+        }
+    }
+    out.flush().map_err(write_err)
+}
+
+/// [`write_export`] into a file, atomically (a temporary file in the same folder, flushed,
+/// then renamed over `path`), owner-only: exports hold customer data.
+pub fn export_to_file(
+    store: &HistoryStore,
+    positions: &[u32],
+    kind: ExportKind,
+    title: &str,
+    path: &Path,
+) -> Result<(), HistoryError> {
+    let write_err = |source| HistoryError::Export { source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = dir.join(format!(".snap-export.tmp-{}", std::process::id()));
+    let result = (|| {
+        let file = super::file::private_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temp)
+            .map_err(write_err)?;
+        let mut out = std::io::BufWriter::new(file);
+        write_export(store, positions, kind, title, &mut out)?;
+        let file = out.into_inner().map_err(|e| write_err(e.into_error()))?;
+        file.sync_all().map_err(write_err)?;
+        std::fs::rename(&temp, path).map_err(write_err)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// A message as on the wire: first line, headers, blank line, body.

@@ -1,24 +1,25 @@
-//! Reading JSON Lines into entries: which lines are entries, which are garbage (with
-//! their line numbers), whether the last one is torn, whether one is from a newer format.
+//! Reading JSON Lines into index items: which lines are entries (summarised for the
+//! index), which are garbage (with their line numbers), whether the last one is torn,
+//! whether one is from a newer format.
 //!
-//! A 100,000-entry history is ~350 MB of JSON. Two things make opening it slow: serde_json
-//! reads it at roughly 0.5 GB/s on one core, and touching fresh memory costs a page fault
-//! per 4 KB (a 350 MB read buffer alone is ~0.3 s on a VM). So the file is cut at line
-//! boundaries into one range per core, each range is parsed on a scoped thread that reads
-//! it in reused 4 MB blocks (each thread also builds its entries' search haystacks), and
-//! the ranges are joined in order. Small files are parsed on the calling thread. Each block
-//! is checked as UTF-8 once, so each line is parsed with `from_str` (no second validation
-//! per string).
+//! Every line is parsed in full as an [`Exchange`] (an entry the index lists must open),
+//! but only its summary is kept. A million entries are 2.7 GB of JSON and serde_json reads
+//! roughly 0.5 GB/s on one core, so the file is cut at line boundaries into one range per
+//! core, each range is parsed on a scoped thread that reads it in reused 4 MB blocks with
+//! its own string table, and the ranges are joined in order (their string numbers mapped
+//! into the caller's table). Small files are parsed on the calling thread.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::str::Utf8Error;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 
-use super::record::Exchange;
-use super::search;
+use super::index::{self, Item, NONE, Stray, Strings, Summary, VerdictKind};
+use super::record::{Direction, Exchange};
 use super::{HISTORY_FORMAT_VERSION, HistoryError};
 
 /// Below this, threads cost more than they save.
@@ -26,42 +27,37 @@ const PARALLEL_MIN_BYTES: u64 = 8 * 1024 * 1024;
 const MAX_THREADS: usize = 8;
 /// Read buffer per thread; grows for a line longer than this.
 const BLOCK_BYTES: usize = 4 * 1024 * 1024;
+/// The UTF-8 byte order mark some editors put first: not part of the first entry.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// A line's place in the file; `len` excludes the newline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Span {
-    pub(super) start: u64,
-    pub(super) len: u64,
-}
-
-impl Span {
-    pub(super) fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..(self.start + self.len) as usize
-    }
-}
-
-#[derive(Default)]
+/// What a range of the file holds, string numbers in the caller's table.
+#[derive(Default, Debug)]
 pub(super) struct Parsed {
-    pub(super) entries: Vec<Exchange>,
-    pub(super) spans: Vec<Span>,
-    pub(super) hay: Vec<Box<str>>,
-    /// Lines that are not entries, torn tail included.
-    pub(super) strays: Vec<Span>,
+    /// Entries and stray lines in file order.
+    pub(super) items: Vec<Item>,
     /// Garbage lines (not the torn tail): 1-based number and why.
     pub(super) bad_lines: Vec<(usize, String)>,
-    pub(super) torn_tail: bool,
-    pub(super) newlines: usize,
+    /// The last line was cut short (no newline, not an entry): where it starts and its
+    /// number. It is not in `items`, and `end` stops before it.
+    pub(super) torn: Option<(u64, u32)>,
+    /// Bytes consumed: the range end, or the start of the torn line.
+    pub(super) end: u64,
+    /// The number of the line that starts at `end`.
+    pub(super) next_line: u32,
 }
 
 /// One range's result; line numbers relative to the range (0 = its first line).
 #[derive(Default)]
 struct Chunk {
-    parsed: Parsed,
+    items: Vec<Item>,
+    strings: Strings,
+    bad_lines: Vec<(usize, String)>,
     /// File offset of the next line.
     offset: u64,
     lines: usize,
-    /// Whether the range's last non-blank line failed; `None`: it has none.
-    last_failed: Option<bool>,
+    newlines: usize,
+    /// Whether the range's last non-blank line failed, and whether it had its newline.
+    last_failed: Option<(bool, bool)>,
 }
 
 enum ChunkError {
@@ -70,13 +66,15 @@ enum ChunkError {
     Io(io::Error),
 }
 
-/// Parse the lines of `path` between byte `start` and `end` (the file length when the
-/// caller took the lock); `first_line` is the number of the line at `start`.
+/// Parse the lines of `path` between byte `start` and `end`; `first_line` is the number of
+/// the line at `start`. New strings go into `strings`; `progress` counts bytes parsed.
 pub(super) fn parse_file(
     path: &Path,
     start: u64,
     end: u64,
-    first_line: usize,
+    first_line: u32,
+    strings: &mut Strings,
+    progress: Option<&AtomicU64>,
 ) -> Result<Parsed, HistoryError> {
     let read_err = |source| HistoryError::Read {
         path: path.to_path_buf(),
@@ -84,13 +82,16 @@ pub(super) fn parse_file(
     };
     let cuts = range_bounds(path, start, end).map_err(read_err)?;
     let results: Vec<Result<Chunk, ChunkError>> = if cuts.len() <= 2 {
-        vec![parse_range(path, start, end)]
+        vec![parse_range(path, start, end, progress)]
     } else {
-        parse_parallel(path, &cuts)
+        parse_parallel(path, &cuts, progress)
     };
-    let mut out = Parsed::default();
-    let mut line_offset = first_line;
-    let mut last_failed = false;
+    let mut out = Parsed {
+        end,
+        ..Parsed::default()
+    };
+    let mut line_offset = first_line as usize;
+    let mut last_failed: Option<(bool, bool)> = None;
     for result in results {
         let chunk = match result {
             Ok(chunk) => chunk,
@@ -104,34 +105,64 @@ pub(super) fn parse_file(
             }
             Err(ChunkError::Io(e)) => return Err(read_err(e)),
         };
-        let Chunk {
-            parsed,
-            last_failed: chunk_last_failed,
-            ..
-        } = chunk;
-        out.entries.extend(parsed.entries);
-        out.spans.extend(parsed.spans);
-        out.hay.extend(parsed.hay);
-        out.strays.extend(parsed.strays);
-        out.bad_lines.extend(
-            parsed
-                .bad_lines
-                .into_iter()
-                .map(|(line, why)| (line_offset + line, why)),
-        );
-        if let Some(failed) = chunk_last_failed {
-            last_failed = failed;
+        let newlines = chunk.newlines;
+        if chunk.last_failed.is_some() {
+            last_failed = chunk.last_failed;
         }
-        line_offset += parsed.newlines;
-        out.newlines += parsed.newlines;
+        join(&mut out, chunk, line_offset, strings);
+        line_offset += newlines;
     }
-    if last_failed {
-        // The last line: a write cut short, reported as such (its bytes stay a stray, so
-        // they are kept aside too).
+    out.next_line = line_offset as u32;
+    if let Some((true, false)) = last_failed
+        && let Some(Item::Stray(stray)) = out.items.last().copied()
+    {
+        // A write cut short: reported as such, left for the next writer to end.
+        out.items.pop();
         out.bad_lines.pop();
-        out.torn_tail = true;
+        out.torn = Some((stray.offset, stray.line));
+        out.end = stray.offset;
+        out.next_line = stray.line;
     }
     Ok(out)
+}
+
+/// Move a chunk's items into `out`: absolute line numbers, string numbers mapped into
+/// `strings`.
+fn join(out: &mut Parsed, chunk: Chunk, line_offset: usize, strings: &mut Strings) {
+    let map: Vec<u32> = chunk.strings.iter().map(|s| strings.intern(s).0).collect();
+    let remap = |id: u32| map.get(id as usize).copied().unwrap_or(NONE);
+    let line = |l: u32| (line_offset + l as usize) as u32;
+    out.items
+        .extend(chunk.items.into_iter().map(|item| match item {
+            Item::Record(mut s) => {
+                s.line = line(s.line);
+                for field in [
+                    &mut s.profile,
+                    &mut s.service,
+                    &mut s.title,
+                    &mut s.method,
+                    &mut s.code,
+                    &mut s.error,
+                    &mut s.suite,
+                    &mut s.case,
+                    &mut s.run,
+                ] {
+                    *field = remap(*field);
+                }
+                Item::Record(s)
+            }
+            Item::Stray(mut s) => {
+                s.line = line(s.line);
+                s.reason = remap(s.reason);
+                Item::Stray(s)
+            }
+        }));
+    out.bad_lines.extend(
+        chunk
+            .bad_lines
+            .into_iter()
+            .map(|(l, why)| (line_offset + l, why)),
+    );
 }
 
 /// Range boundaries (starting with `start`, ending with `end`), each cut just after a
@@ -175,7 +206,11 @@ fn range_bounds(path: &Path, start: u64, end: u64) -> io::Result<Vec<u64>> {
     Ok(cuts)
 }
 
-fn parse_parallel(path: &Path, cuts: &[u64]) -> Vec<Result<Chunk, ChunkError>> {
+fn parse_parallel(
+    path: &Path,
+    cuts: &[u64],
+    progress: Option<&AtomicU64>,
+) -> Vec<Result<Chunk, ChunkError>> {
     std::thread::scope(|scope| {
         let started: Vec<_> = cuts
             .windows(2)
@@ -183,7 +218,7 @@ fn parse_parallel(path: &Path, cuts: &[u64]) -> Vec<Result<Chunk, ChunkError>> {
                 let (from, to) = (w[0], w[1]);
                 let handle = std::thread::Builder::new()
                     .name("history-parse".into())
-                    .spawn_scoped(scope, move || parse_range(path, from, to));
+                    .spawn_scoped(scope, move || parse_range(path, from, to, progress));
                 (from, to, handle)
             })
             .collect();
@@ -193,16 +228,21 @@ fn parse_parallel(path: &Path, cuts: &[u64]) -> Vec<Result<Chunk, ChunkError>> {
                 Ok(handle) => handle
                     .join()
                     // Never expected: a range whose thread panicked is parsed again here.
-                    .unwrap_or_else(|_| parse_range(path, from, to)),
+                    .unwrap_or_else(|_| parse_range(path, from, to, progress)),
                 // No thread to be had: parse here.
-                Err(_) => parse_range(path, from, to),
+                Err(_) => parse_range(path, from, to, progress),
             })
             .collect()
     })
 }
 
 /// Parse `[start, end)` of the file, reading it in reused blocks.
-fn parse_range(path: &Path, start: u64, end: u64) -> Result<Chunk, ChunkError> {
+fn parse_range(
+    path: &Path,
+    start: u64,
+    end: u64,
+    progress: Option<&AtomicU64>,
+) -> Result<Chunk, ChunkError> {
     let mut file = File::open(path).map_err(ChunkError::Io)?;
     file.seek(SeekFrom::Start(start)).map_err(ChunkError::Io)?;
     let mut chunk = Chunk {
@@ -237,6 +277,9 @@ fn parse_range(path: &Path, start: u64, end: u64) -> Result<Chunk, ChunkError> {
         };
         if complete > 0 {
             chunk.take_block(&buf[..complete])?;
+            if let Some(progress) = progress {
+                progress.fetch_add(complete as u64, Ordering::Relaxed);
+            }
             buf.copy_within(complete..filled, 0);
             filled -= complete;
         }
@@ -266,28 +309,30 @@ impl Chunk {
 
     /// One raw line (newline included when present).
     fn take_line(&mut self, raw: &[u8], line: Result<&str, Utf8Error>) -> Result<(), ChunkError> {
-        let span = Span {
-            start: self.offset,
-            len: (raw.len() - usize::from(raw.ends_with(b"\n"))) as u64,
-        };
-        self.offset += raw.len() as u64;
+        let has_newline = raw.ends_with(b"\n");
+        let mut start = self.offset;
+        let mut raw = raw;
+        let mut line = line;
+        if start == 0 && raw.starts_with(BOM) {
+            // Not part of the entry: the line starts after it (and a rewrite drops it).
+            start += BOM.len() as u64;
+            raw = &raw[BOM.len()..];
+            line = line.map(|l| l.get(BOM.len()..).unwrap_or(""));
+        }
+        let len = (raw.len() - usize::from(has_newline)) as u32;
+        self.offset = start + raw.len() as u64;
         let this_line = self.lines;
         self.lines += 1;
-        let parsed = &mut self.parsed;
-        parsed.newlines += usize::from(raw.ends_with(b"\n"));
+        self.newlines += usize::from(has_newline);
         let text = match line.map(|l| l.strip_suffix('\n').unwrap_or(l).trim_ascii()) {
             Ok("") => return Ok(()),
             Ok(text) => text,
             Err(e) => {
-                parsed.strays.push(span);
-                parsed.bad_lines.push((
-                    this_line,
-                    format!(
-                        "not UTF-8 text (invalid byte at column {})",
-                        e.valid_up_to() + 1
-                    ),
-                ));
-                self.last_failed = Some(true);
+                let why = format!(
+                    "not UTF-8 text (invalid byte at column {})",
+                    e.valid_up_to() + 1
+                );
+                self.stray(start, len, this_line, why, has_newline);
                 return Ok(());
             }
         };
@@ -296,22 +341,97 @@ impl Chunk {
                 Err(ChunkError::Newer(this_line, entry.v))
             }
             Ok(entry) => {
-                parsed.hay.push(search::haystack(&entry));
-                parsed.entries.push(entry);
-                parsed.spans.push(span);
-                self.last_failed = Some(false);
+                let summary = summarize(&entry, text, &mut self.strings);
+                self.items.push(Item::Record(Summary {
+                    offset: start,
+                    len,
+                    line: this_line as u32,
+                    ..summary
+                }));
+                self.last_failed = Some((false, has_newline));
                 Ok(())
             }
             Err(err) => {
                 if let Some(found) = newer_version(text) {
                     return Err(ChunkError::Newer(this_line, found));
                 }
-                parsed.strays.push(span);
-                parsed.bad_lines.push((this_line, describe(&err)));
-                self.last_failed = Some(true);
+                self.stray(start, len, this_line, describe(&err), has_newline);
                 Ok(())
             }
         }
+    }
+
+    fn stray(&mut self, offset: u64, len: u32, line: usize, why: String, has_newline: bool) {
+        let reason = self.strings.intern(&why).0;
+        self.items.push(Item::Stray(Stray {
+            offset,
+            len,
+            line: line as u32,
+            reason,
+        }));
+        self.bad_lines.push((line, why));
+        self.last_failed = Some((true, has_newline));
+    }
+}
+
+/// The scenario runner's ids, when a line has them (older lines do not).
+#[derive(Deserialize, Default)]
+struct ScenarioIds<'a> {
+    #[serde(borrow, default)]
+    suite: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    case: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    run: Option<Cow<'a, str>>,
+}
+
+/// The index's view of one entry; `offset`, `len` and `line` are the caller's to fill.
+pub(super) fn summarize(e: &Exchange, line: &str, strings: &mut Strings) -> Summary {
+    let (time_ms, tz_minutes) = match chrono::DateTime::parse_from_rfc3339(&e.time) {
+        Ok(t) => (
+            t.timestamp_millis(),
+            (t.offset().local_minus_utc() / 60) as i16,
+        ),
+        Err(_) => (i64::MIN, 0),
+    };
+    // A key can only be written as `"suite":` outside a string (inside one, its quotes
+    // are escaped), so the extra parse is only paid by lines that carry the ids.
+    let ids =
+        if line.contains("\"suite\":") || line.contains("\"run\":") || line.contains("\"case\":") {
+            serde_json::from_str::<ScenarioIds>(line).unwrap_or_default()
+        } else {
+            ScenarioIds::default()
+        };
+    let mut id = |text: Option<&str>| text.map_or(NONE, |t| strings.intern(t).0);
+    Summary {
+        offset: 0,
+        len: 0,
+        line: 0,
+        time_ms,
+        tz_minutes,
+        status: e.response_status.unwrap_or(0),
+        inbound: e.direction == Direction::Inbound,
+        verdict: VerdictKind::of(e.verdict.as_deref()),
+        has_error: e.error.is_some(),
+        id_hash: index::id_hash(&e.id),
+        profile: id(Some(&e.profile)),
+        service: id(e.service.as_deref()),
+        title: id(e.service_title.as_deref()),
+        method: id(Some(&e.method)),
+        code: id(e.response_code.as_deref()),
+        error: id(e.error.as_deref().map(first_line)),
+        suite: id(ids.suite.as_deref()),
+        case: id(ids.case.as_deref()),
+        run: id(ids.run.as_deref()),
+    }
+}
+
+/// The list shows one line of an error (the entry has it all).
+fn first_line(text: &str) -> &str {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(120) {
+        Some((at, _)) => &line[..at],
+        None => line,
     }
 }
 
@@ -346,7 +466,7 @@ fn describe(err: &serde_json::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::history::record::{Direction, RecordedMessage};
+    use crate::model::exchange::{Direction, RecordedMessage};
 
     fn line(i: usize, body_len: usize) -> String {
         let mut e = Exchange::new(
@@ -360,7 +480,7 @@ mod tests {
         serde_json::to_string(&e).unwrap_or_default() + "\n"
     }
 
-    fn parse_bytes(bytes: &[u8], first_line: usize) -> Result<Parsed, HistoryError> {
+    fn parse_bytes(bytes: &[u8], first_line: u32) -> Result<(Parsed, Strings), HistoryError> {
         let dir = tempfile::tempdir().map_err(|source| HistoryError::Read {
             path: "temp".into(),
             source,
@@ -370,7 +490,20 @@ mod tests {
             path: path.clone(),
             source,
         })?;
-        parse_file(&path, 0, bytes.len() as u64, first_line)
+        let mut strings = Strings::default();
+        let parsed = parse_file(&path, 0, bytes.len() as u64, first_line, &mut strings, None)?;
+        Ok((parsed, strings))
+    }
+
+    fn records(parsed: &Parsed) -> Vec<Summary> {
+        parsed
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Record(s) => Some(*s),
+                Item::Stray(_) => None,
+            })
+            .collect()
     }
 
     #[test]
@@ -379,6 +512,7 @@ mod tests {
         // one line longer than a block, a torn tail at the end.
         let mut text = String::new();
         let mut bad = Vec::new();
+        let mut ids = Vec::new();
         let mut n = 0;
         while text.len() < PARALLEL_MIN_BYTES as usize * 2 {
             n += 1;
@@ -387,51 +521,45 @@ mod tests {
                 bad.push(n);
             } else if n % 1500 == 0 {
                 text.push('\n');
-            } else if n == 2500 {
-                text.push_str(&line(n, BLOCK_BYTES + 10));
             } else {
-                text.push_str(&line(n, 2000));
+                let body = if n == 2500 { BLOCK_BYTES + 10 } else { 2000 };
+                text.push_str(&line(n, body));
+                ids.push((n, index::id_hash(&format!("id-{n}"))));
             }
         }
         let mut bytes = text.into_bytes();
+        let torn_at = bytes.len() as u64;
         bytes.extend_from_slice(b"{\"v\":1,\"id\":\"to");
-        let parsed = parse_bytes(&bytes, 1)?;
+        let (parsed, strings) = parse_bytes(&bytes, 1)?;
         let lines: Vec<usize> = parsed.bad_lines.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, bad);
-        assert!(parsed.torn_tail);
-        assert_eq!(parsed.strays.len(), bad.len() + 1);
-        let blanks = n / 1500 - n / 3000; // every 1500th, except where 1000 also divides
-        assert_eq!(parsed.entries.len(), n - bad.len() - blanks);
-        assert_eq!(parsed.entries.len(), parsed.hay.len());
-        let numbers: Vec<usize> = parsed
-            .entries
-            .iter()
-            .filter_map(|e| e.id.strip_prefix("id-")?.parse().ok())
-            .collect();
-        assert_eq!(numbers.len(), parsed.entries.len());
-        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "joined in order");
-        for (entry, span) in parsed.entries.iter().zip(&parsed.spans) {
-            let raw = std::str::from_utf8(&bytes[span.range()]).unwrap_or_default();
-            assert!(raw.starts_with('{') && raw.ends_with('}'));
-            assert!(raw.contains(&format!("\"{}\"", entry.id)));
+        assert_eq!(parsed.torn, Some((torn_at, n as u32 + 1)));
+        assert_eq!(parsed.end, torn_at);
+        assert_eq!(parsed.next_line, n as u32 + 1);
+        let found = records(&parsed);
+        assert_eq!(found.len(), ids.len());
+        for (s, (number, hash)) in found.iter().zip(&ids) {
+            assert_eq!((s.line as usize, s.id_hash), (*number, *hash));
+            let raw = &bytes[s.offset as usize..s.end() as usize];
+            assert!(raw.starts_with(b"{") && raw.ends_with(b"}"));
+            assert_eq!(strings.get(s.method), Some("GET"));
         }
         Ok(())
     }
 
     #[test]
-    fn bad_utf8_and_newer_version_lines() {
-        let mut bytes = line(1, 10).into_bytes();
+    fn bad_utf8_bom_and_newer_version_lines() -> Result<(), HistoryError> {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(line(1, 10).as_bytes());
         bytes.extend_from_slice(b"{\"v\":1,\"id\":\"\xff\"}\n");
         bytes.extend_from_slice(line(2, 10).as_bytes());
-        let parsed = parse_bytes(&bytes, 1).ok().unwrap_or_default();
-        assert_eq!(parsed.entries.len(), 2);
+        let (parsed, _) = parse_bytes(&bytes, 1)?;
+        let found = records(&parsed);
+        assert_eq!(found.len(), 2, "the BOM does not cost the first entry");
+        assert_eq!(found[0].offset, 3);
         assert_eq!(parsed.bad_lines.len(), 1);
         assert_eq!(parsed.bad_lines[0].0, 2);
-        assert!(
-            parsed.bad_lines[0].1.contains("not UTF-8"),
-            "{:?}",
-            parsed.bad_lines
-        );
+        assert!(parsed.bad_lines[0].1.contains("not UTF-8"), "{parsed:?}");
         let newer = format!("{}{{\"v\":9}}\n", line(1, 10));
         let err = parse_bytes(newer.as_bytes(), 10).err();
         assert!(matches!(
@@ -442,5 +570,6 @@ mod tests {
                 ..
             })
         ));
+        Ok(())
     }
 }

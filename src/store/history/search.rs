@@ -1,15 +1,18 @@
-//! Search: text (every word must occur, case-insensitive, anywhere in the exchange),
-//! service, status (exact or class) and date range.
+//! Search: text (every word must occur, case-insensitive, anywhere in the decoded
+//! exchange), service, status (exact or class), date range, direction and verdict.
 //!
-//! Each entry has a lower-cased haystack built once when it is loaded, so a search over
-//! 100,000 entries is one `contains` per entry and word, with no allocation per entry.
+//! Everything but the text is answered from the index summaries in memory. The text is
+//! searched by streaming the JSON Lines newest first in 4 MB blocks (see [`SearchPlan`]):
+//! bodies are never all in memory, results come block by block, and a search can be
+//! cancelled between blocks.
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use super::record::{Exchange, RecordedMessage};
+use super::index::{Strings, Summary, VerdictKind};
+use super::record::{Direction, Exchange, RecordedMessage};
 
 /// What to look for; empty fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,6 +28,10 @@ pub struct Query {
     pub from: Option<NaiveDate>,
     /// Last day included.
     pub to: Option<NaiveDate>,
+    /// Only what we sent, or only what providers sent us.
+    pub direction: Option<Direction>,
+    /// Only inbound exchanges with this signature verdict.
+    pub verdict: Option<VerdictKind>,
 }
 
 impl Query {
@@ -42,6 +49,13 @@ impl Query {
             && self.status.is_none()
             && self.from.is_none()
             && self.to.is_none()
+            && self.direction.is_none()
+            && self.verdict.is_none()
+    }
+
+    /// Whether there are words to look for in the text.
+    pub fn has_text(&self) -> bool {
+        !self.text.trim().is_empty()
     }
 }
 
@@ -103,7 +117,9 @@ impl fmt::Display for StatusFilter {
     }
 }
 
-/// A query with its words lower-cased once.
+/// A query with its words lower-cased once: the reference the index filters and the
+/// streamed text search are checked against.
+#[cfg(test)]
 pub(crate) struct Prepared<'q> {
     words: Vec<String>,
     service: Option<(&'q str, String)>,
@@ -112,6 +128,7 @@ pub(crate) struct Prepared<'q> {
     to: Option<String>,
 }
 
+#[cfg(test)]
 impl<'q> Prepared<'q> {
     pub(crate) fn new(query: &'q Query) -> Self {
         Prepared {
@@ -160,7 +177,78 @@ impl<'q> Prepared<'q> {
     }
 }
 
-fn lower(s: &str) -> String {
+/// The query's filters other than the text, against the summaries of the index.
+pub(crate) struct SummaryFilter {
+    status: Option<StatusFilter>,
+    from: Option<i64>,
+    to: Option<i64>,
+    direction: Option<bool>,
+    verdict: Option<VerdictKind>,
+    /// Per string number: whether it is the service id asked for (exact), and whether it
+    /// holds the part of a title asked for.
+    service: Option<(Vec<bool>, Vec<bool>)>,
+}
+
+impl SummaryFilter {
+    pub(crate) fn new(query: &Query, strings: &Strings) -> Self {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        let day = |d: NaiveDate| (d - epoch).num_days();
+        let service = query
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|raw| {
+                let lowered = lower(raw);
+                let exact = strings
+                    .iter()
+                    .map(|t| t.eq_ignore_ascii_case(raw))
+                    .collect();
+                let part = strings
+                    .iter()
+                    .map(|t| lower(t).contains(&lowered))
+                    .collect();
+                (exact, part)
+            });
+        SummaryFilter {
+            status: query.status,
+            from: query.from.map(day),
+            to: query.to.map(day),
+            direction: query.direction.as_ref().map(|d| *d == Direction::Inbound),
+            verdict: query.verdict,
+            service,
+        }
+    }
+
+    pub(crate) fn matches(&self, s: &Summary) -> bool {
+        if let Some(status) = self.status
+            && !status.matches((s.status != 0).then_some(s.status))
+        {
+            return false;
+        }
+        if self.direction.is_some_and(|inbound| inbound != s.inbound)
+            || self.verdict.is_some_and(|v| v != s.verdict)
+        {
+            return false;
+        }
+        let day = s.local_day();
+        // A time that does not parse sorts before every date (as its text did).
+        if self.from.is_some_and(|from| day.is_none_or(|d| d < from))
+            || self.to.is_some_and(|to| day.is_some_and(|d| d > to))
+        {
+            return false;
+        }
+        match &self.service {
+            None => true,
+            Some((exact, part)) => {
+                let hit = |set: &Vec<bool>, id: u32| set.get(id as usize).copied().unwrap_or(false);
+                hit(exact, s.service) || hit(part, s.title)
+            }
+        }
+    }
+}
+
+pub(crate) fn lower(s: &str) -> String {
     if s.is_ascii() {
         s.to_ascii_lowercase()
     } else {
