@@ -5,6 +5,7 @@ pub mod diagnose;
 pub mod keys;
 pub mod minify;
 pub mod response;
+pub mod services;
 pub mod signature;
 pub mod templates;
 pub mod text;
