@@ -32,6 +32,7 @@ mod dispatch;
 mod errors;
 mod ewallet;
 mod explain;
+mod generic;
 mod history_list;
 mod journal;
 mod memory;
