@@ -462,3 +462,31 @@ async fn every_notification_has_a_template_and_the_inbox_answers_it() {
     );
     inbox.stop().await;
 }
+
+#[test]
+fn the_services_command_reports_all_81_covered() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_snap-console"))
+        .args(["services", "--json"])
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let services = report["services"].as_array().cloned().unwrap_or_default();
+    let covered = services
+        .iter()
+        .filter(|s| s["code"].is_string())
+        .filter(|s| s["template"] == json!(true) && s["rules"] == json!(true))
+        .filter(|s| s["simulated"] == json!(true))
+        .filter(|s| s["sources"].as_array().is_some_and(|a| !a.is_empty()))
+        .count();
+    assert_eq!(covered, 81);
+    let notifications: Vec<&str> = services
+        .iter()
+        .filter(|s| s["direction"] == json!("provider-to-merchant"))
+        .filter_map(|s| s["code"].as_str())
+        .collect();
+    assert_eq!(
+        notifications,
+        ["21", "34", "41", "52", "56", "72", "75", "76", "79"]
+    );
+}
