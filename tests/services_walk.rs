@@ -260,10 +260,11 @@ fn assert_references_echoed(service: &Service, request: &Value, answer: &Value) 
         return;
     };
     for (key, value) in answer {
-        if key.ends_with("ReferenceNo") && key != "referenceNo" {
-            if let Some(sent) = request.get(key) {
-                assert_eq!(value, sent, "{}: {key} echoed", service.id);
-            }
+        if key.ends_with("ReferenceNo")
+            && key != "referenceNo"
+            && let Some(sent) = request.get(key)
+        {
+            assert_eq!(value, sent, "{}: {key} echoed", service.id);
         }
     }
 }
