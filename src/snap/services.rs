@@ -524,6 +524,29 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_of_every_service_has_hover_help() {
+        let mut described = 0;
+        for service in catalog::services() {
+            let Some(rules) = validate::rules_for(&service.id) else {
+                continue;
+            };
+            for rule in rules.fields.iter().chain(&rules.params) {
+                let pointer = format!("/{}", rule.path.replace("[]", "/0").replace('.', "/"));
+                let help = describe(&service.id, &pointer);
+                assert_eq!(
+                    help.as_ref().map(|h| h.path.as_str()),
+                    Some(rule.path.as_str()),
+                    "{} {pointer}",
+                    service.id
+                );
+                assert!(help.is_some_and(|h| !h.description.is_empty()));
+                described += 1;
+            }
+        }
+        assert!(described > 900, "{described}");
+    }
+
+    #[test]
     fn inbound_services_are_answered_by_the_inbox() {
         for service in catalog::services() {
             let answerer = offline_answerer(service);
