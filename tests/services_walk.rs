@@ -414,6 +414,11 @@ async fn every_snap_service_is_composed_checked_and_answered_offline() {
         "the token is reused ({tokens} token requests)"
     );
     assert!(requests > 3 * walked.len(), "{requests} requests");
+    eprintln!(
+        "walked {} services with {requests} requests in {:?}",
+        walked.len(),
+        started.elapsed()
+    );
     assert!(started.elapsed() < WALK_BUDGET, "{:?}", started.elapsed());
     sandbox.stop().await;
 }
