@@ -35,6 +35,7 @@ use zeroize::Zeroizing;
 
 const CLIENT_ID: &str = "client-under-test";
 const CLIENT_SECRET: &str = "client-secret-for-tests-0123456789";
+const PARTNER_KEY_PEM: &str = include_str!("fixtures/keys/test_rsa2048_pkcs8.pem");
 /// The whole walk must finish well inside this.
 const WALK_BUDGET: Duration = Duration::from_secs(120);
 
@@ -46,7 +47,7 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 async fn start_sandbox() -> SandboxHandle {
-    let partner = keys::parse_private_key(&fixture("test_rsa2048_pkcs8.pem"), None)
+    let partner = keys::parse_private_key(PARTNER_KEY_PEM.as_bytes(), None)
         .expect("fixture key parses")
         .key;
     let notification = keys::parse_private_key(&fixture("test_rsa1024_pkcs8.pem"), None)
@@ -77,7 +78,7 @@ fn profile(base_url: &str) -> Profile {
 fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: CLIENT_SECRET.into(),
-        private_key_pem: String::from_utf8(fixture("test_rsa2048_pkcs8.pem")).expect("utf-8"),
+        private_key_pem: PARTNER_KEY_PEM.into(),
     }
 }
 

@@ -511,6 +511,15 @@ mod tests {
             "{oauth}"
         );
         assert!(oauth.contains(&format!("state={}", values.trx_id)));
+        let prefixed = templates::fill_path("/x/api/v1.0/get-auth-code", "snap-10", &values);
+        assert!(prefixed.starts_with("/x/api/v1.0/get-auth-code?redirectUrl="));
+        let typed = "/api/v1.0/get-auth-code?state=mine";
+        assert_eq!(templates::fill_path(typed, "snap-10", &values), typed);
+        let body_service = "/api/v1.0/transfer-va/payment";
+        assert_eq!(
+            templates::fill_path(body_service, "snap-25", &values),
+            body_service
+        );
         let params = json!({"custIdMerchant": "x".repeat(19)});
         let problems = validate::validate_params("snap-03", &params);
         assert_eq!(problems.len(), 1);

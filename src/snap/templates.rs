@@ -109,10 +109,20 @@ pub fn raw_template(service_id: &str) -> Option<&'static Value> {
 /// from its template (`/api/v1.0/registration-card-inquiry/123?…`); other services get
 /// their catalog path under `api_prefix`.
 pub fn path_for(service: &Service, api_prefix: &str, values: &TemplateValues) -> String {
-    let mut path = service.full_path(api_prefix);
-    let Some(params) = services::spec(&service.id).and_then(|s| s.params.as_ref()) else {
+    fill_path(&service.full_path(api_prefix), &service.id, values)
+}
+
+/// `path` (the catalog path as the composer has it, under any prefix) with a GET service's
+/// `{parameter}`s and query filled from its template; unchanged for other services and for
+/// a path that already has a query.
+pub fn fill_path(path: &str, service_id: &str, values: &TemplateValues) -> String {
+    let mut path = path.to_string();
+    let Some(params) = services::spec(service_id).and_then(|s| s.params.as_ref()) else {
         return path;
     };
+    if path.contains('?') {
+        return path;
+    }
     for (name, value) in &params.path {
         let filled = fill_text(value.as_str().unwrap_or_default(), values);
         let encoded: String = url::form_urlencoded::byte_serialize(filled.as_bytes()).collect();
