@@ -1635,13 +1635,14 @@ async fn unknown_paths_and_wrong_methods_get_snap_bodies() {
     let reply = reply_of(
         harness
             .http
-            .post(harness.url("/api/v1.0/qr/qr-mpm-generate"))
+            .post(harness.url("/api/v1.0/qr/qr-mpm-notify"))
             .send()
             .await
             .expect("post"),
     )
     .await;
-    reply.assert_snap(404, "4044702", "does not simulate 47");
+    // Notifications go to the merchant (the inbox), not to the sandbox.
+    reply.assert_snap(404, "4045202", "does not simulate 52");
     let reply = reply_of(
         harness
             .http

@@ -13,6 +13,7 @@ mod inputs;
 mod profile;
 mod sandbox;
 mod send;
+mod services;
 mod signing;
 
 use std::process::ExitCode;
@@ -62,6 +63,8 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Run the local SNAP sandbox on 127.0.0.1 until Ctrl+C.
     Sandbox(sandbox::SandboxArgs),
+    /// The SNAP services: template, field rules and offline answer of each.
+    Services(services::ServicesArgs),
 }
 
 /// Entry point of the binary.
@@ -106,5 +109,6 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Send(args) => send::send(args),
         Command::Inbox(args) => inbox::inbox(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Services(args) => services::run(args),
     }
 }

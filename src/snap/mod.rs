@@ -7,6 +7,7 @@ pub mod keys;
 pub mod minify;
 pub mod notification;
 pub mod response;
+pub mod services;
 pub mod signature;
 pub mod templates;
 pub mod text;

@@ -1,10 +1,16 @@
-//! Request body templates for the composer (`assets/services/templates.json`), filled from
-//! the documents' examples. `${name}` placeholders take the active profile's values and
-//! fresh identifiers when a template is loaded.
+//! Request templates for the composer: every service's group file in `assets/services/`
+//! (see `snap::services`), with `assets/services/templates.json` (bodies filled from the
+//! documents' examples) taking precedence where it has one. `${name}` placeholders take the
+//! active profile's values and fresh identifiers when a template is loaded. A GET service
+//! has no body; its path parameters and query are filled into the path ([`path_for`]).
 
 use std::sync::OnceLock;
 
+use chrono::{Duration, Utc};
 use serde_json::{Map, Value};
+
+use super::catalog::Service;
+use super::{services, timestamp};
 
 const TEMPLATES_JSON: &str = include_str!("../../assets/services/templates.json");
 
@@ -25,6 +31,29 @@ pub struct TemplateValues {
 }
 
 impl TemplateValues {
+    /// Fresh values as the composer makes them: the profile's partnerServiceId (or
+    /// `"   12345"`) and client id, new identifiers, now and now plus a day (Jakarta time).
+    /// The biller signature needs the secret and is left empty.
+    pub fn fresh(partner_service_id: &str, client_id: &str) -> TemplateValues {
+        let partner_service_id = if partner_service_id.is_empty() {
+            "   12345".to_string()
+        } else {
+            partner_service_id.to_string()
+        };
+        TemplateValues {
+            partner_service_id,
+            customer_no: timestamp::new_external_id(12),
+            trx_id: timestamp::new_external_id(16),
+            payment_request_id: format!("PR{}", timestamp::new_external_id(18)),
+            partner_reference_no: format!("REF{}", timestamp::new_external_id(16)),
+            timestamp: timestamp::now_jakarta(),
+            timestamp_plus_day: timestamp::format_jakarta(Utc::now() + Duration::days(1)),
+            client_id: client_id.to_string(),
+            merchant_id: client_id.chars().take(10).collect(),
+            biller_sign: String::new(),
+        }
+    }
+
     fn lookup(&self, name: &str) -> Option<String> {
         Some(match name {
             "partnerServiceId" => self.partner_service_id.clone(),
@@ -38,6 +67,8 @@ impl TemplateValues {
             "clientId" => self.client_id.clone(),
             "merchantId" => self.merchant_id.clone(),
             "billerSign" => self.biller_sign.clone(),
+            // Derived: the date part of the timestamp (yyyy-MM-dd).
+            "date" => self.timestamp.chars().take(10).collect(),
             _ => return None,
         })
     }
@@ -46,11 +77,67 @@ impl TemplateValues {
 fn templates() -> &'static Map<String, Value> {
     static TEMPLATES: OnceLock<Map<String, Value>> = OnceLock::new();
     TEMPLATES.get_or_init(|| {
-        serde_json::from_str::<Value>(TEMPLATES_JSON)
+        let mut all: Map<String, Value> = services::specs()
+            .iter()
+            .map(|(id, spec)| (id.clone(), spec.request.clone()))
+            .collect();
+        // templates.json is authoritative where it has an entry.
+        if let Some(documented) = serde_json::from_str::<Value>(TEMPLATES_JSON)
             .ok()
             .and_then(|doc| doc.get("templates").and_then(Value::as_object).cloned())
-            .unwrap_or_default()
+        {
+            all.extend(documented);
+        }
+        all
     })
+}
+
+/// Whether `templates.json` itself parses (the merged templates hide a bad file).
+pub fn templates_file_loads() -> bool {
+    serde_json::from_str::<Value>(TEMPLATES_JSON)
+        .ok()
+        .and_then(|doc| doc.get("templates").and_then(Value::as_object).cloned())
+        .is_some()
+}
+
+/// The unfilled template (placeholders as written), for help texts.
+pub fn raw_template(service_id: &str) -> Option<&'static Value> {
+    templates().get(service_id)
+}
+
+/// The path a service is sent to, with a GET service's path parameters and query filled
+/// from its template (`/api/v1.0/registration-card-inquiry/123?…`); other services get
+/// their catalog path under `api_prefix`.
+pub fn path_for(service: &Service, api_prefix: &str, values: &TemplateValues) -> String {
+    fill_path(&service.full_path(api_prefix), &service.id, values)
+}
+
+/// `path` (the catalog path as the composer has it, under any prefix) with a GET service's
+/// `{parameter}`s and query filled from its template; unchanged for other services and for
+/// a path that already has a query.
+pub fn fill_path(path: &str, service_id: &str, values: &TemplateValues) -> String {
+    let mut path = path.to_string();
+    let Some(params) = services::spec(service_id).and_then(|s| s.params.as_ref()) else {
+        return path;
+    };
+    if path.contains('?') {
+        return path;
+    }
+    for (name, value) in &params.path {
+        let filled = fill_text(value.as_str().unwrap_or_default(), values);
+        let encoded: String = url::form_urlencoded::byte_serialize(filled.as_bytes()).collect();
+        path = path.replace(&format!("{{{name}}}"), &encoded);
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &params.query {
+        query.append_pair(name, &fill_text(value.as_str().unwrap_or_default(), values));
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
 /// Whether a catalog service has a template (an explicit `null` means "no body").
@@ -118,7 +205,8 @@ mod tests {
             customer_no: "123".into(),
             ..TemplateValues::default()
         };
-        assert!(templates().len() >= 16);
+        assert!(templates_file_loads());
+        assert!(templates().len() >= 81);
         for id in templates().keys() {
             assert!(catalog::find(id).is_some(), "{id} is not in the catalog");
             let body = body_for(id, &values).unwrap_or_default();

@@ -1,8 +1,11 @@
 //! A request body checked against its service's field rules.
 //!
-//! The rules are data, in `assets/services/rules.json`, keyed by catalog service id
-//! (`snap-25`, `biller-trx`, …): the sandbox judges bodies with them and the composer can
-//! build forms from them, so a field's length or format is written down once (DESIGN.md).
+//! The rules are data, keyed by catalog service id (`snap-25`, `biller-trx`, …): every
+//! service's group file in `assets/services/` (see `snap::services`), with the entries of
+//! `assets/services/rules.json` taking precedence (they are the document-backed ones). The
+//! sandbox judges bodies with them and the composer can build forms and hover help from
+//! them, so a field's length or format is written down once (DESIGN.md). A GET service has
+//! `params` rules for its path parameters and query instead ([`validate_params`]).
 //!
 //! A rule names a field by a dotted path (`paidAmount.value`); `[]` walks every element of
 //! an array (`urlParam[].type`), and problems name the element (`urlParam[1].type`).
@@ -18,7 +21,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::timestamp;
+use super::{services, timestamp};
 
 /// What is wrong with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -81,6 +84,10 @@ pub enum Format {
     Currency,
     /// An ISO 8601 / RFC 3339 date-time with an offset.
     Datetime,
+    /// A calendar date, `yyyy-MM-dd`.
+    Date,
+    /// A time of day, `HH:mm`.
+    Time,
     Hex,
     /// Exactly 8 characters: the prefix left-padded with spaces (`"   12345"`).
     PartnerServiceId,
@@ -103,6 +110,12 @@ pub struct FieldRule {
     /// Smallest allowed value of an integer field.
     pub min: Option<u64>,
     pub max_items: Option<usize>,
+    /// Mandatory only in some cases (the documents' "C"); not enforced, shown as help.
+    #[serde(default)]
+    pub conditional: bool,
+    /// What the field is, for hover help (a glossary covers the common names).
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A rule over several fields.
@@ -124,9 +137,13 @@ pub struct ServiceRules {
     /// Mandatory headers beyond the standard set of the service's kind (e.g. `ORIGIN`).
     #[serde(default)]
     pub headers: Vec<String>,
+    #[serde(default)]
     pub fields: Vec<FieldRule>,
     #[serde(default)]
     pub cross: Vec<CrossRule>,
+    /// Path parameters and query of a GET service, checked by [`validate_params`].
+    #[serde(default)]
+    pub params: Vec<FieldRule>,
 }
 
 #[derive(Deserialize)]
@@ -140,10 +157,30 @@ fn all_rules() -> &'static BTreeMap<String, ServiceRules> {
     static RULES: OnceLock<BTreeMap<String, ServiceRules>> = OnceLock::new();
     // Compiled in; a malformed file is caught by the tests and gives no rules, not a crash.
     RULES.get_or_init(|| {
-        serde_json::from_str::<RulesFile>(RULES_JSON)
-            .map(|f| f.services)
-            .unwrap_or_default()
+        let mut rules: BTreeMap<String, ServiceRules> = services::specs()
+            .iter()
+            .map(|(id, spec)| {
+                let rules = ServiceRules {
+                    source: spec.sources.join("; "),
+                    headers: spec.headers.clone(),
+                    fields: spec.fields.clone(),
+                    cross: spec.cross.clone(),
+                    params: spec.param_fields.clone(),
+                };
+                (id.clone(), rules)
+            })
+            .collect();
+        // rules.json is authoritative where it has an entry.
+        if let Ok(file) = serde_json::from_str::<RulesFile>(RULES_JSON) {
+            rules.extend(file.services);
+        }
+        rules
     })
+}
+
+/// Whether the rules file `rules.json` itself parses (the merged rules hide a bad file).
+pub fn rules_file_loads() -> bool {
+    serde_json::from_str::<RulesFile>(RULES_JSON).is_ok()
 }
 
 /// The rules of a service (catalog id), if it has any.
@@ -177,6 +214,21 @@ pub fn validate(service_id: &str, body: &Value) -> Vec<FieldProblem> {
     }
     for cross in &rules.cross {
         check_cross(cross, body, &mut problems);
+    }
+    problems
+}
+
+/// Check the path parameters and query of a GET service (`params` names → values, as a
+/// JSON object of strings) against its `params` rules.
+pub fn validate_params(service_id: &str, params: &Value) -> Vec<FieldProblem> {
+    let Some(rules) = rules_for(service_id) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for rule in &rules.params {
+        for (field, value) in locate(params, &rule.path) {
+            check_field(rule, &field, value, &mut problems);
+        }
     }
     problems
 }
@@ -391,6 +443,8 @@ fn format_problem(format: Format, values: &[String], text: &str) -> Option<Strin
         Format::Enum => values.iter().any(|v| v == text),
         Format::Currency => text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase()),
         Format::Datetime => timestamp::parse_lenient(text).is_ok(),
+        Format::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+        Format::Time => text.len() == 5 && chrono::NaiveTime::parse_from_str(text, "%H:%M").is_ok(),
         Format::Hex => text.bytes().all(|b| b.is_ascii_hexdigit()),
         Format::PartnerServiceId => is_partner_service_id(text),
     };
@@ -405,6 +459,8 @@ fn format_problem(format: Format, values: &[String], text: &str) -> Option<Strin
         Format::Datetime => {
             "must be an ISO 8601 date-time, e.g. 2024-11-29T14:15:00+07:00".to_string()
         }
+        Format::Date => "must be a date yyyy-MM-dd, e.g. 2024-11-29".to_string(),
+        Format::Time => "must be a time HH:mm, e.g. 14:15".to_string(),
         Format::Hex => "must be hexadecimal".to_string(),
         Format::PartnerServiceId => {
             let digits = text.trim_start_matches(' ');

@@ -76,6 +76,12 @@ impl ComposerPanel {
             None => service.full_path(catalog::API_PREFIX),
         };
         self.body = template_body(service, profile, client_secret.expose());
+        // A GET service's path parameter and query come from its template (issue 15).
+        let values = TemplateValues::fresh(
+            profile.map_or("", |p| p.partner_service_id.as_str()),
+            profile.map_or("", |p| p.client_id.as_str()),
+        );
+        self.path = templates::fill_path(&self.path, &service.id, &values);
         let mode = profile.map(|p| p.signature_mode).unwrap_or_default();
         self.headers = auto_header_names(service, mode)
             .into_iter()

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 use crate::snap::catalog;
 use crate::snap::minify::{MinifyMode, minify};
 use crate::snap::response;
+use crate::snap::services;
 use crate::snap::timestamp;
 
 use super::verify;
@@ -247,11 +248,35 @@ pub fn default_answer(input: &AnswerInput<'_>) -> Answer {
             }
             answer
         }
-        HostedKind::Notify => Answer::json(
-            200,
-            json!({"responseCode": code, "responseMessage": "Successful"}),
-        ),
+        HostedKind::Notify => Answer::json(200, notify_answer(&code, input.path, &body)),
     }
+}
+
+/// `2xx<code>00 Successful` plus what the service's response template adds (21 and 41
+/// echo the bulk ids, 56 gives an approvalCode; most notifications answer the envelope
+/// only), from `assets/services/<group>.json`.
+fn notify_answer(code: &str, path: &str, body: &Value) -> Value {
+    let mut answer = Map::new();
+    answer.insert("responseCode".into(), json!(code));
+    answer.insert("responseMessage".into(), json!("Successful"));
+    if let Some(service) = catalog::by_path(API_PREFIX, path) {
+        let now = timestamp::now_jakarta();
+        let values = services::ResponseValues {
+            reference_no: random_digits(12),
+            timestamp: now.clone(),
+            timestamp_plus_day: now,
+        };
+        if let Some(filled) = services::fill_response(&service.id, body, &values) {
+            answer.extend(filled);
+        }
+    }
+    Value::Object(answer)
+}
+
+fn random_digits(len: usize) -> String {
+    let mut random = vec![0u8; len];
+    OsRng.fill_bytes(&mut random);
+    random.iter().map(|b| char::from(b'0' + b % 10)).collect()
 }
 
 /// A parsed JSON body, or the parse error in words with its line and column.
@@ -580,6 +605,19 @@ mod tests {
             (other.status, code_of(&other)),
             (404, "4040002".to_string())
         );
+        let notifications: Vec<&catalog::Service> =
+            catalog::services().iter().filter(|s| s.inbound).collect();
+        assert_eq!(notifications.len(), 9, "21 34 41 52 56 72 75 76 79");
+        for service in notifications {
+            let path = service.full_path(API_PREFIX);
+            let code = service.code.clone().unwrap_or_default();
+            let body = r#"{"bulkId":"B1","partnerBulkId":"P1"}"#;
+            let a = default_answer(&input("POST", &path, body));
+            assert_eq!(code_of(&a), format!("200{code}00"), "{path}");
+            if code == "21" || code == "41" {
+                assert!(a.body.contains(r#""bulkId":"B1""#), "{}", a.body);
+            }
+        }
         let get = default_answer(&input("GET", "/api/v1.0/debit/notify", ""));
         assert_eq!((get.status, code_of(&get)), (405, "4055600".to_string()));
     }

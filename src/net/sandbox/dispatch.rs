@@ -1,6 +1,10 @@
 //! From an HTTP request to an answer: find the endpoint (paths come from the catalog, never
 //! spelled here), read the body within limits, let the endpoint's family answer, and write
 //! the outcome to the journal.
+//!
+//! Every catalog service a partner calls is routed (`snap::services::offline_answerer`):
+//! the services with state or a special shape to their own family, every other one to the
+//! `generic` answer (rules plus response template). Notifications are the inbox's.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -17,10 +21,11 @@ use super::request::{self, BodyFailure, Received};
 use super::respond::Answer;
 use super::state::Shared;
 use super::{
-    API_PREFIX, NOTIFICATION_PUBLIC_KEY_PATH, biller, checks, ewallet, history_list, token,
-    utilities, va,
+    API_PREFIX, NOTIFICATION_PUBLIC_KEY_PATH, biller, checks, ewallet, generic, history_list,
+    token, utilities, va,
 };
-use crate::snap::catalog::{self, Service};
+use crate::snap::catalog::{self, Service, ServiceAuth};
+use crate::snap::services::{self, OfflineAnswerer};
 
 /// What answers a simulated service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +40,15 @@ pub(crate) enum Family {
     EwalletRegistration,
     HistoryList,
     BillerTrx,
+    /// Rules and response template (`generic`).
+    Generic,
+    /// A GET service: path parameter and query judged instead of a body.
+    GenericGet,
+    TokenB2b2c,
 }
 
-/// The simulated services, by catalog id.
+/// The services with a family of their own, by catalog id; every other partner-called
+/// service gets [`Family::Generic`] (or its GET and token variants).
 const SIMULATED: &[(&str, Family)] = &[
     ("aspi-signature-auth", Family::SignatureAuth),
     ("aspi-signature-service", Family::SignatureService),
@@ -54,26 +65,88 @@ const SIMULATED: &[(&str, Family)] = &[
 /// The e-wallet registration's webRedirectUrl points under this.
 pub(crate) const CHECKOUT_PREFIX: &str = "/sandbox/checkout/";
 
+/// A path parameter's name and its percent-decoded value.
+type PathParam = Option<(String, String)>;
+
+/// A catalog path with one `{parameter}` at its end (`…/registration-card-inquiry/{custIdMerchant}`).
+struct TemplatedRoute {
+    prefix: String,
+    param: String,
+    service: &'static Service,
+    family: Family,
+}
+
 /// Path → simulated service, built once from the catalog.
 pub(crate) struct Routes {
     by_path: HashMap<String, (&'static Service, Family)>,
+    templated: Vec<TemplatedRoute>,
+}
+
+/// The family answering `service` in the sandbox, if the sandbox answers it.
+fn family_of(service: &Service) -> Option<Family> {
+    if let Some((_, family)) = SIMULATED.iter().find(|(id, _)| *id == service.id) {
+        return Some(*family);
+    }
+    if services::offline_answerer(service) != Some(OfflineAnswerer::Sandbox) {
+        return None;
+    }
+    Some(match service.auth {
+        ServiceAuth::TokenB2b2c => Family::TokenB2b2c,
+        _ if service.method == "GET" => Family::GenericGet,
+        _ => Family::Generic,
+    })
 }
 
 impl Routes {
     pub fn from_catalog() -> Self {
-        let by_path = SIMULATED
-            .iter()
-            .filter_map(|(id, family)| {
-                let service = catalog::find(id)?;
-                Some((service.full_path(API_PREFIX), (service, *family)))
-            })
-            .collect();
-        Routes { by_path }
+        let mut routes = Routes {
+            by_path: HashMap::new(),
+            templated: Vec::new(),
+        };
+        for service in catalog::services() {
+            let Some(family) = family_of(service) else {
+                continue;
+            };
+            let path = service.full_path(API_PREFIX);
+            match path.split_once('{') {
+                Some((prefix, rest)) => routes.templated.push(TemplatedRoute {
+                    prefix: prefix.to_string(),
+                    param: rest.trim_end_matches('}').to_string(),
+                    service,
+                    family,
+                }),
+                None => {
+                    routes.by_path.insert(path, (service, family));
+                }
+            }
+        }
+        routes
     }
 
-    fn find(&self, path: &str) -> Option<(&'static Service, Family)> {
-        self.by_path.get(path).copied()
+    fn find(&self, path: &str) -> Option<(&'static Service, Family, PathParam)> {
+        if let Some((service, family)) = self.by_path.get(path) {
+            return Some((service, *family, None));
+        }
+        self.templated.iter().find_map(|route| {
+            let value = path.strip_prefix(&route.prefix)?;
+            if value.is_empty() || value.contains('/') {
+                return None;
+            }
+            let decoded = percent_decode(value);
+            Some((
+                route.service,
+                route.family,
+                Some((route.param.clone(), decoded)),
+            ))
+        })
     }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("v={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// A simulated endpoint, for banners and the window.
@@ -85,11 +158,11 @@ pub struct SimulatedEndpoint {
     pub title: String,
 }
 
-/// Every endpoint the sandbox answers, in a stable order (its own GET pages last).
+/// Every endpoint the sandbox answers, in catalog order (its own GET pages last).
 pub fn endpoints() -> Vec<SimulatedEndpoint> {
-    let mut list: Vec<SimulatedEndpoint> = SIMULATED
+    let mut list: Vec<SimulatedEndpoint> = catalog::services()
         .iter()
-        .filter_map(|(id, _)| catalog::find(id))
+        .filter(|service| family_of(service).is_some())
         .map(|service| SimulatedEndpoint {
             method: service.method.clone(),
             path: service.full_path(API_PREFIX),
@@ -110,7 +183,7 @@ pub fn endpoints() -> Vec<SimulatedEndpoint> {
 }
 
 enum Endpoint {
-    Simulated(&'static Service, Family),
+    Simulated(&'static Service, Family, PathParam),
     NotificationKey,
     Checkout(String),
 }
@@ -133,7 +206,7 @@ async fn answer(shared: &Shared, parts: Parts, body: Incoming) -> Answer {
     let path = parts.uri.path();
     let resolved = resolve(shared, &parts.method, path);
     let service_code = match &resolved {
-        Ok(Endpoint::Simulated(service, _)) => checks::service_code(service),
+        Ok(Endpoint::Simulated(service, _, _)) => checks::service_code(service),
         _ => NO_SERVICE,
     };
     // Read the body whatever the route, so that even a rejection is answered after the
@@ -169,8 +242,8 @@ async fn answer(shared: &Shared, parts: Parts, body: Incoming) -> Answer {
             shared.notification_public_key_pem.clone(),
         )),
         Endpoint::Checkout(reference) => Ok(ewallet::checkout_page(&reference)),
-        Endpoint::Simulated(service, family) => {
-            run_family(shared, &received, service, family).await
+        Endpoint::Simulated(service, family, param) => {
+            run_family(shared, &received, service, family, param).await
         }
     };
     outcome.unwrap_or_else(|rejection| rejection.into_answer(shared.explain()))
@@ -181,6 +254,7 @@ async fn run_family(
     received: &Received,
     service: &'static Service,
     family: Family,
+    param: PathParam,
 ) -> Result<Answer, Rejection> {
     match family {
         Family::SignatureAuth => utilities::signature_auth(received),
@@ -193,6 +267,9 @@ async fn run_family(
         Family::EwalletRegistration => ewallet::register(shared, received, service).await,
         Family::HistoryList => history_list::list(shared, received, service).await,
         Family::BillerTrx => Ok(biller::transaction(shared, received)),
+        Family::Generic => generic::answer(shared, received, service).await,
+        Family::GenericGet => generic::answer_get(shared, received, service, param).await,
+        Family::TokenB2b2c => generic::token_b2b2c(shared, received, service).await,
     }
 }
 
@@ -211,9 +288,9 @@ fn resolve(shared: &Shared, method: &Method, path: &str) -> Result<Endpoint, Rej
             Err(not_allowed(NO_SERVICE, "GET", path))
         };
     }
-    if let Some((service, family)) = shared.routes.find(path) {
+    if let Some((service, family, param)) = shared.routes.find(path) {
         return if method.as_str() == service.method {
-            Ok(Endpoint::Simulated(service, family))
+            Ok(Endpoint::Simulated(service, family, param))
         } else {
             Err(not_allowed(
                 checks::service_code(service),
@@ -280,4 +357,56 @@ fn body_failure(shared: &Shared, failure: BodyFailure, service_code: &str) -> An
 
 fn shown(path: &str) -> String {
     path.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_partner_called_service_is_routed_and_no_notification_is() {
+        let routes = Routes::from_catalog();
+        for service in catalog::services() {
+            let path = service
+                .full_path(API_PREFIX)
+                .replace("{custIdMerchant}", "C1");
+            let found = routes.find(&path).map(|(s, _, _)| s.id.as_str());
+            if service.inbound {
+                assert_eq!(found, None, "{} is the inbox's", service.id);
+            } else {
+                assert_eq!(found, Some(service.id.as_str()), "{}", service.id);
+            }
+        }
+        let listed = endpoints().len();
+        let partner_called = catalog::services().iter().filter(|s| !s.inbound).count();
+        assert_eq!(
+            listed,
+            partner_called + 2,
+            "plus the sandbox's own two pages"
+        );
+    }
+
+    #[test]
+    fn path_parameters_are_decoded_and_single_segment() {
+        let routes = Routes::from_catalog();
+        let found = routes.find("/api/v1.0/registration-card-inquiry/A%20B+1");
+        let (service, family, param) = found.unwrap_or_else(|| panic!("no route"));
+        assert_eq!(service.code.as_deref(), Some("03"));
+        assert_eq!(family, Family::GenericGet);
+        assert_eq!(param, Some(("custIdMerchant".into(), "A B+1".into())));
+        assert!(
+            routes
+                .find("/api/v1.0/registration-card-inquiry/")
+                .is_none()
+        );
+        assert!(
+            routes
+                .find("/api/v1.0/registration-card-inquiry/a/b")
+                .is_none()
+        );
+        assert_eq!(
+            routes.find("/api/v1.0/access-token/b2b2c").map(|f| f.1),
+            Some(Family::TokenB2b2c)
+        );
+    }
 }

@@ -15,6 +15,9 @@
 //! POST /api/v1.0/debit/payment-host-to-host    54  NICEPAY e-wallet registration
 //! POST /api/v1.0/transaction-history-list      12  static-code QRIS transaction list (paged)
 //! POST /service/in/json                        --  biller API (md5 sign), reversal callback
+//! (every other partner-called catalog service)  xx  generic.rs: the checks above, the body
+//!                                                   (GET: path parameter and query) judged
+//!                                                   by its rules, a templated 200xx00 answer
 //! GET  /sandbox/notification-public-key            SPKI PEM of the notification key
 //! GET  /sandbox/checkout/{referenceNo}             where the e-wallet webRedirectUrl points
 //! ```
@@ -23,7 +26,7 @@
 //! inbox shares (`net::http`: head timeout, connection limit with a 503 past it, graceful
 //! stop), `dispatch` routes, `request` reads bodies with limits (the shared reader), `checks` runs the ordered header/auth checks, `errors` and `respond`
 //! shape answers, the family modules (`token`, `va`, `ewallet`, `history_list`, `biller`,
-//! `utilities`) answer, `notify` delivers outbound calls, `memory` and `journal` keep bounded
+//! `utilities`, and `generic` for the rest of the catalog) answer, `notify` delivers outbound calls, `memory` and `journal` keep bounded
 //! state.
 
 mod biller;
@@ -33,6 +36,7 @@ mod dispatch;
 mod errors;
 mod ewallet;
 mod explain;
+mod generic;
 mod history_list;
 mod journal;
 mod memory;
