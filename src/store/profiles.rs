@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::files::{self, FileError, Sensitivity};
 use super::paths::AppPaths;
 use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{HmacAlgorithm, PathForm, QueryEncoding};
 
 /// The format version written in both files; a newer one is refused, not overwritten.
 pub const FORMAT_VERSION: u32 = 1;
@@ -98,6 +99,15 @@ pub struct Profile {
     pub timeout_seconds: u64,
     /// This profile talks to the sandbox embedded in the console.
     pub local_sandbox: bool,
+    /// HMAC hash of symmetric signatures (SNAP: SHA-512; a few gateways: SHA-256).
+    #[serde(default)]
+    pub hmac_algorithm: HmacAlgorithm,
+    /// Relative path (SNAP) or the full URL in the stringToSign.
+    #[serde(default)]
+    pub path_form: PathForm,
+    /// The query as sent (SNAP), percent-decoded or percent-encoded in the stringToSign.
+    #[serde(default)]
+    pub query_encoding: QueryEncoding,
 }
 
 impl Default for Profile {
@@ -120,6 +130,9 @@ impl Default for Profile {
             verify_tls: true,
             timeout_seconds: 30,
             local_sandbox: false,
+            hmac_algorithm: HmacAlgorithm::default(),
+            path_form: PathForm::default(),
+            query_encoding: QueryEncoding::default(),
         }
     }
 }
