@@ -5,12 +5,12 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use snap_console::snap::keys;
-use snap_console::snap::minify::{MinifyMode, minify};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use snap_console::snap::diagnose::diagnose_at;
+use snap_console::snap::keys;
+use snap_console::snap::minify::{MinifyMode, minify};
 use snap_console::snap::signature::{
     self, SignatureInput, SignatureKind, SigningSecret, VerifyingSecret,
 };

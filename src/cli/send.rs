@@ -19,9 +19,10 @@ use crate::net::client::flow::{Run, exchange, redacted_exchanges};
 use crate::net::client::token::TokenCache;
 use crate::net::client::{HeaderOverride, RequestDraft};
 use crate::snap::catalog::{self, Service};
+use crate::snap::fill;
 use crate::store::history::HistoryStore;
 use crate::store::paths::AppPaths;
-use crate::store::profiles::{self, Profile, ProfileSecrets};
+use crate::store::profiles::{self, Profile, ProfileBook, ProfileSecrets};
 
 #[derive(Args, Debug)]
 pub struct SendArgs {
@@ -31,7 +32,8 @@ pub struct SendArgs {
     /// A SNAP service code (25), a catalog id (snap-25) or a unique part of its name.
     #[arg(long, value_name = "CODE|NAME")]
     pub service: String,
-    /// The request body; `-` reads standard input; absent means an empty body.
+    /// The request body; `-` reads standard input; absent means the service's template,
+    /// filled as the window fills it (`snap-console template SERVICE` shows one).
     #[arg(long, value_name = "FILE|-")]
     pub body_file: Option<PathBuf>,
     /// 'Name: value'; replaces the automatic header of that name (X-TIMESTAMP, …) or adds
@@ -54,20 +56,7 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         eprintln!("warning: {problem}");
     }
     let book = loaded.book;
-    let wanted = args.profile.trim();
-    let profile = book
-        .by_name(wanted)
-        .or_else(|| book.profiles.iter().find(|p| p.id == wanted))
-        .cloned()
-        .ok_or_else(|| {
-            let names: Vec<&str> = book.profiles.iter().map(|p| p.name.as_str()).collect();
-            let known = if names.is_empty() {
-                "there are no profiles yet (snap-console profile add …)".to_string()
-            } else {
-                format!("known: {}", names.join(", "))
-            };
-            CliError::input("--profile", format!("no profile named '{wanted}'; {known}"))
-        })?;
+    let profile = profile_named(&book, &args.profile)?;
     let secrets = book.secrets_of(&profile.id);
     let service = catalog::find(&args.service).ok_or_else(|| {
         CliError::input(
@@ -78,7 +67,10 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
             ),
         )
     })?;
-    let body = inputs::read_body(args.body_file.as_deref())?;
+    let body = match args.body_file.as_deref() {
+        Some(path) => inputs::read_body(Some(path))?,
+        None => fill::filled_body(service, fill_profile(&profile, &secrets)).unwrap_or_default(),
+    };
     let overrides = parse_headers(&args.headers)?;
 
     let mut draft = RequestDraft::new(&profile, service);
@@ -103,6 +95,35 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         print_text(&run, &history_problems)
     };
     Ok(code)
+}
+
+/// The profile of that name (or id), or an error that lists the known names.
+pub(super) fn profile_named(book: &ProfileBook, wanted: &str) -> Result<Profile, CliError> {
+    let wanted = wanted.trim();
+    book.by_name(wanted)
+        .or_else(|| book.profiles.iter().find(|p| p.id == wanted))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<&str> = book.profiles.iter().map(|p| p.name.as_str()).collect();
+            let known = if names.is_empty() {
+                "there are no profiles yet (snap-console profile add …)".to_string()
+            } else {
+                format!("known: {}", names.join(", "))
+            };
+            CliError::input("--profile", format!("no profile named '{wanted}'; {known}"))
+        })
+}
+
+/// What of a profile goes into a template.
+pub(super) fn fill_profile<'a>(
+    profile: &'a Profile,
+    secrets: &'a ProfileSecrets,
+) -> fill::FillProfile<'a> {
+    fill::FillProfile {
+        partner_service_id: &profile.partner_service_id,
+        client_id: &profile.client_id,
+        client_secret: &secrets.client_secret,
+    }
 }
 
 /// `Name: value` → an override of that header (the build step treats a name that is not

@@ -8,9 +8,9 @@ use super::app::{Level, Shared};
 use super::widgets;
 use crate::net::client::headers::auto_header_names;
 use crate::net::client::{HeaderOverride, RequestDraft, default_path};
-use crate::snap::catalog::{self, Service, ServiceAuth};
-use crate::snap::templates::{self, TemplateValues};
-use crate::snap::{biller, timestamp, validate};
+use crate::snap::catalog::{self, Service};
+use crate::snap::templates;
+use crate::snap::{timestamp, validate};
 use crate::store::history::Exchange;
 use crate::store::profiles::Profile;
 use crate::worker::send::SendReport;
@@ -668,36 +668,14 @@ fn body_view(
     }
 }
 
-/// A template body with the profile's values and fresh identifiers.
+/// A template body with the profile's values and fresh identifiers (snap::fill).
 fn template_body(service: &Service, profile: Option<&Profile>, client_secret: &str) -> String {
-    let now = timestamp::now_jakarta();
-    let tomorrow = timestamp::format_jakarta(chrono::Utc::now() + chrono::Duration::days(1));
-    let trx_id = timestamp::new_external_id(16);
-    let client_id = profile.map(|p| p.client_id.clone()).unwrap_or_default();
-    let values = TemplateValues {
-        partner_service_id: profile
-            .map(|p| p.partner_service_id.clone())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "   12345".into()),
-        customer_no: timestamp::new_external_id(12),
-        trx_id: trx_id.clone(),
-        payment_request_id: format!("PR{}", timestamp::new_external_id(18)),
-        partner_reference_no: format!("REF{}", timestamp::new_external_id(16)),
-        timestamp: now,
-        timestamp_plus_day: tomorrow,
-        merchant_id: if client_id.len() > 10 {
-            client_id[..10].to_string()
-        } else {
-            client_id.clone()
-        },
-        biller_sign: if service.auth == ServiceAuth::BillerMd5 {
-            biller::sign(&client_id, client_secret, &trx_id)
-        } else {
-            String::new()
-        },
-        client_id,
+    let fill_profile = crate::snap::fill::FillProfile {
+        partner_service_id: profile.map_or("", |p| p.partner_service_id.as_str()),
+        client_id: profile.map_or("", |p| p.client_id.as_str()),
+        client_secret,
     };
-    templates::body_for(&service.id, &values).unwrap_or_else(|| "{\n}".to_string())
+    crate::snap::fill::filled_body(service, fill_profile).unwrap_or_else(|| "{\n}".to_string())
 }
 
 fn path_of_url(url: &str) -> String {
