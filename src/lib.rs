@@ -2,6 +2,7 @@
 //! the window (`ui`) and its background worker (`worker`), and the command line (`cli`).
 pub mod cli;
 pub mod net;
+pub mod presets;
 pub mod snap;
 pub mod store;
 pub mod ui;

@@ -2,125 +2,29 @@
 //! window would fill, and `send` without `--body-file` sends it. The real binary, a
 //! temporary SNAP_CONSOLE_HOME, and the local sandbox (in this process) as the provider.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+#[path = "common/cli_sandbox.rs"]
+mod cli_sandbox;
 
+use cli_sandbox::{CLIENT_ID, CLIENT_SECRET, Env, code, json_of};
 use md5::{Digest, Md5};
 use serde_json::Value;
-use snap_console::net::sandbox::{self, SandboxConfig, SandboxHandle};
-use snap_console::snap::{catalog, keys, templates};
-use zeroize::Zeroizing;
+use snap_console::snap::{catalog, templates};
 
-const CLIENT_ID: &str = "template-cli-client";
-const CLIENT_SECRET: &str = "template-cli-secret-0123456789";
 const PARTNER_SERVICE_ID: &str = "  888777";
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/keys")
-        .join(name)
-}
-
-fn private_key(name: &str) -> keys::RsaPrivateKey {
-    let pem = std::fs::read(fixture(name)).expect("fixture key");
-    keys::parse_private_key(&pem, None).expect("parses").key
-}
-
-struct Env {
-    home: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-    sandbox: Option<SandboxHandle>,
-}
-
-impl Env {
-    fn new() -> Env {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let config = SandboxConfig::new(
-            CLIENT_ID,
-            Zeroizing::new(CLIENT_SECRET.to_string()),
-            private_key("test_rsa2048_pkcs8.pem").to_public_key(),
-            private_key("test_rsa1024_pkcs8.pem"),
-        );
-        let sandbox = runtime
-            .block_on(sandbox::start(config))
-            .expect("sandbox starts");
-        Env {
-            home: tempfile::tempdir().expect("tempdir"),
-            runtime,
-            sandbox: Some(sandbox),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_snap-console"))
-            .args(args)
-            .env("SNAP_CONSOLE_HOME", self.home.path())
-            .env("TEMPLATE_TEST_SECRET", CLIENT_SECRET)
-            .output()
-            .expect("binary runs")
-    }
-
-    fn add_profile(&self) {
-        let base_url = self
-            .sandbox
-            .as_ref()
-            .map(|s| s.base_url().to_string())
-            .unwrap_or_default();
-        let key = fixture("test_rsa2048_pkcs8.pem");
-        let out = self.run(&[
-            "profile",
-            "add",
-            "--name",
-            "Sandbox",
+/// The sandbox profile "Sandbox" with a partner service ID of its own.
+fn add_sandbox_profile(env: &Env) {
+    let base_url = env.base_url.clone();
+    let out = env.add_profile(
+        "Sandbox",
+        &[
             "--base-url",
             &base_url,
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret-env",
-            "TEMPLATE_TEST_SECRET",
-            "--private-key",
-            key.to_str().unwrap_or_default(),
-            "--channel-id",
-            "95221",
             "--partner-service-id",
             PARTNER_SERVICE_ID,
-        ]);
-        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn history(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.home.path().join("data/history.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("history line is JSON"))
-            .collect()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(sandbox) = self.sandbox.take() {
-            self.runtime.block_on(sandbox.stop());
-        }
-    }
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn json_of(out: &Output) -> Value {
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(text.trim()).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {text}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Today in Jakarta, as the start of an X-TIMESTAMP (`2024-12-01T`).
@@ -186,7 +90,7 @@ fn template_walks_the_catalog_and_fills_fresh_values() {
 #[test]
 fn template_with_a_profile_uses_its_ids_and_the_biller_md5() {
     let env = Env::new();
-    env.add_profile();
+    add_sandbox_profile(&env);
     let va = json_of(&env.run(&["template", "25", "--profile", "Sandbox"]));
     assert_eq!(va["partnerServiceId"], PARTNER_SERVICE_ID);
 
@@ -205,7 +109,7 @@ fn template_with_a_profile_uses_its_ids_and_the_biller_md5() {
 #[test]
 fn send_without_a_body_file_sends_the_filled_template() {
     let env = Env::new();
-    env.add_profile();
+    add_sandbox_profile(&env);
     for service in ["25", "24"] {
         let out = env.run(&[
             "send",
