@@ -100,27 +100,8 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     if name.is_empty() {
         return Err(CliError::input("--name", "the name is empty"));
     }
-    let preset = args
-        .preset
-        .as_deref()
-        .map(presets::find)
-        .transpose()
-        .map_err(|e| CliError::input("--preset", e.to_string()))?;
-    let defaults = match &preset {
-        Some(preset) => presets::apply(preset, &Profile::default())
-            .map_err(|e| CliError::input("--preset", e.to_string()))?,
-        None => Profile::default(),
-    };
-    let base_url = match args.base_url.as_deref() {
-        Some(given) => check_base_url(given)?,
-        None if !defaults.base_url.trim().is_empty() => check_base_url(&defaults.base_url)?,
-        None => {
-            return Err(CliError::input(
-                "--base-url",
-                "give the provider's base URL (scheme, host, port and any context root)",
-            ));
-        }
-    };
+    let (preset, defaults) = preset_defaults(args.preset.as_deref())?;
+    let base_url = base_url_of(args.base_url.as_deref(), &defaults)?;
     let client_id = args.client_id.trim().to_string();
     if client_id.is_empty() {
         return Err(CliError::input("--client-id", "the client ID is empty"));
@@ -214,6 +195,32 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The preset (if any) and the profile it gives before the flags are applied.
+fn preset_defaults(name: Option<&str>) -> Result<(Option<presets::Preset>, Profile), CliError> {
+    let preset = name
+        .map(presets::find)
+        .transpose()
+        .map_err(|e| CliError::input("--preset", e.to_string()))?;
+    let defaults = match &preset {
+        Some(preset) => presets::apply(preset, &Profile::default())
+            .map_err(|e| CliError::input("--preset", e.to_string()))?,
+        None => Profile::default(),
+    };
+    Ok((preset, defaults))
+}
+
+/// --base-url, else the preset's.
+fn base_url_of(given: Option<&str>, defaults: &Profile) -> Result<String, CliError> {
+    match given {
+        Some(given) => check_base_url(given),
+        None if !defaults.base_url.trim().is_empty() => check_base_url(&defaults.base_url),
+        None => Err(CliError::input(
+            "--base-url",
+            "give the provider's base URL (scheme, host, port and any context root)",
+        )),
+    }
 }
 
 fn print_preset(preset: &presets::Preset) {
