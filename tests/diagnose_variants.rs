@@ -693,3 +693,78 @@ fn cli_names_the_setting_for_a_provider_convention_and_the_message_for_a_bug() {
     );
     assert!(messages.contains("inside a string"), "{messages}");
 }
+
+// ---------------------------------------------------------------------------------------
+// "Apply to profile": the named setting makes our signature theirs
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn applying_the_named_settings_makes_our_signer_produce_their_signature() {
+    use snap_console::snap::signature::{self, SigningOptions, SigningSecret};
+    use snap_console::store::profiles::Profile;
+
+    let kind = SignatureKind::Symmetric;
+    let cases: [&[Family]; 8] = [
+        &[Family::FullUrl],
+        &[Family::QueryEncoded],
+        &[Family::QueryDecoded, Family::MinifyPhp],
+        &[Family::HmacSha256],
+        &[Family::HmacSha256, Family::FullUrl],
+        &[Family::FirstSegmentUnsigned, Family::MinifyJs],
+        &[Family::PrefixSigned],
+        &[Family::MinifyGoSorted, Family::QueryEncoded],
+    ];
+    for families in cases {
+        let fx = fixture(kind, families);
+        let theirs = openssl_sign(kind, &recipe(&fx, families));
+        let d = diagnose_at(
+            &fx.input,
+            BASE_URL,
+            &theirs,
+            VerifyingSecret::Hmac(fx.secret.as_bytes()),
+        )
+        .expect("diagnose runs");
+        let mut named = d.families();
+        let mut wanted = families.to_vec();
+        named.sort_by_key(|f| format!("{f:?}"));
+        wanted.sort_by_key(|f| format!("{f:?}"));
+        assert_eq!(named, wanted, "{d:?}");
+        // The profile the developer had, with the diagnosis's settings applied through its
+        // JSON form (what "apply to profile" writes to profiles.json).
+        let before = Profile {
+            unsigned_path_prefix: fx.input.unsigned_path_prefix.clone(),
+            minify: fx.input.minify,
+            ..Profile::default()
+        };
+        let mut json = serde_json::to_value(&before).expect("profile to JSON");
+        for setting in d.settings() {
+            json[setting.field] = serde_json::Value::String(setting.value.clone());
+        }
+        let after: Profile = serde_json::from_value(json).expect("settings are valid values");
+        let input = SignatureInput {
+            unsigned_path_prefix: after.unsigned_path_prefix.clone(),
+            minify: after.minify,
+            access_token: "tok-ABC123".into(),
+            ..fx.input.clone()
+        };
+        let options = SigningOptions {
+            hmac: after.hmac_algorithm,
+            path_form: after.path_form,
+            query_encoding: after.query_encoding,
+            origin: BASE_URL.into(),
+        };
+        let prepared = signature::prepare_with(&input, &options).expect("prepare");
+        let ours = signature::sign_with(
+            &prepared,
+            SigningSecret::Hmac(fx.secret.as_bytes()),
+            &options,
+        )
+        .expect("sign");
+        assert_eq!(
+            ours,
+            theirs,
+            "{families:?}: {}",
+            prepared.string_to_sign.text()
+        );
+    }
+}
