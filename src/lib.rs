@@ -4,6 +4,7 @@ pub mod cli;
 pub mod flows;
 pub mod model;
 pub mod net;
+pub mod presets;
 pub mod snap;
 pub mod store;
 pub mod ui;

@@ -299,8 +299,18 @@ fn send_token_then_va_payment_records_history_without_secrets() {
     );
     assert!(text.contains("responseCode 4"), "{text}");
 
-    // No body: the sandbox names the missing fields; the CLI lists them too.
-    let out = env.run(&["send", "--profile", "Sandbox", "--service", "25", "--json"]);
+    // An empty body: the sandbox names the missing fields; the CLI lists them too.
+    let empty = env.file("empty.json", "");
+    let out = env.run(&[
+        "send",
+        "--profile",
+        "Sandbox",
+        "--service",
+        "25",
+        "--body-file",
+        empty.to_str().unwrap_or_default(),
+        "--json",
+    ]);
     assert_eq!(code(&out), 0);
     let answer = json_of(&out);
     assert_eq!(answer["status"], 400, "{answer}");

@@ -35,6 +35,7 @@ use snap_console::net::client::{
 use snap_console::net::inbox::{self, InboxConfig};
 use snap_console::net::sandbox::{self, SandboxConfig, SandboxHandle};
 use snap_console::snap::catalog::{self, Service};
+use snap_console::snap::fill::{self, FillProfile};
 use snap_console::snap::keys;
 use snap_console::snap::templates::{self, TemplateValues};
 use snap_console::snap::validate::{self, FieldRule, Format, ValueType};
@@ -387,7 +388,14 @@ async fn every_snap_service_is_composed_checked_and_answered_offline() {
         tokens: TokenCache::new(),
         http: client::http_client(false).expect("an HTTP client"),
     };
-    let values = TemplateValues::fresh("   12345", CLIENT_ID);
+    let values = fill::fresh_values(
+        &catalog::services()[0],
+        FillProfile {
+            partner_service_id: "   12345",
+            client_id: CLIENT_ID,
+            client_secret: "",
+        },
+    );
     let mut walked = Vec::new();
     let mut requests = 0;
     let mut sent_to_token_service = 0;
@@ -441,7 +449,14 @@ async fn every_notification_has_a_template_and_the_inbox_answers_it() {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
-    let values = TemplateValues::fresh("   12345", CLIENT_ID);
+    let values = fill::fresh_values(
+        &catalog::services()[0],
+        FillProfile {
+            partner_service_id: "   12345",
+            client_id: CLIENT_ID,
+            client_secret: "",
+        },
+    );
     let mut answered = Vec::new();
     for service in catalog::services().iter().filter(|s| s.inbound) {
         let body = templates::body_for(&service.id, &values).expect("a template");

@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use super::inputs::{self, CliError, ClientSecretArgs, SignedValuesArgs};
 use super::signing::{Output, print_json};
-use crate::snap::diagnose::{self, Diagnosis};
+use crate::snap::diagnose::{self, Diagnosis, Family, Remedy, SettingChange};
 use crate::snap::signature::{SignatureEncoding, SignatureInput, SignatureKind, VerifyingSecret};
 
 #[derive(Args, Debug, Clone)]
+#[command(after_long_help = diagnose::variants::help_text())]
 pub struct DiagnoseArgs {
     /// The signature the counterparty expected or produced (Base64 or hex).
     #[arg(long, value_name = "SIG")]
@@ -21,6 +22,10 @@ pub struct DiagnoseArgs {
     pub kind: String,
     #[command(flatten)]
     pub values: SignedValuesArgs,
+    /// The base URL the request went to (scheme and host), so that a signature over the
+    /// full URL is recognised when --path is relative.
+    #[arg(long, value_name = "URL", default_value = "")]
+    pub base_url: String,
     /// The signer's RSA public key (RSA kinds); its private key file works too.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret_env", "client_secret_file"])]
     pub public_key: Option<PathBuf>,
@@ -45,6 +50,12 @@ struct DiagnoseReport<'a> {
     standard_string_to_sign: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
+    /// The variant families found, in the order of `deviations`.
+    families: Vec<Family>,
+    /// Profile settings that make our signatures match theirs.
+    settings: Vec<&'a SettingChange>,
+    /// What to ask the counterparty to change.
+    messages_to_counterparty: Vec<&'static str>,
 }
 
 impl<'a> From<&'a Diagnosis> for DiagnoseReport<'a> {
@@ -57,6 +68,9 @@ impl<'a> From<&'a Diagnosis> for DiagnoseReport<'a> {
             encoding: d.encoding,
             standard_string_to_sign: d.standard_string_to_sign.as_deref(),
             notes: &d.notes,
+            families: d.families(),
+            settings: d.settings(),
+            messages_to_counterparty: d.messages_to_counterparty(),
         }
     }
 }
@@ -71,6 +85,7 @@ pub fn diagnose(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
         let secret = args.secret.load()?;
         run_engine(
             &input,
+            &args.base_url,
             &args.expected_signature,
             VerifyingSecret::Hmac(secret.as_bytes()),
         )?
@@ -84,6 +99,7 @@ pub fn diagnose(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
         let key = inputs::load_public_key(path)?;
         run_engine(
             &input,
+            &args.base_url,
             &args.expected_signature,
             VerifyingSecret::Rsa(&key.key),
         )?
@@ -102,10 +118,11 @@ pub fn diagnose(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
 
 fn run_engine(
     input: &SignatureInput,
+    base_url: &str,
     signature: &str,
     secret: VerifyingSecret<'_>,
 ) -> Result<Diagnosis, CliError> {
-    diagnose::diagnose(input, signature, secret)
+    diagnose::diagnose_at(input, base_url, signature, secret)
         .map_err(|e| CliError::input("--expected-signature", e.to_string()))
 }
 
@@ -124,6 +141,23 @@ fn print_text(d: &Diagnosis) {
     }
     for deviation in &d.deviations {
         println!("  - {}", deviation.description);
+        match (&deviation.setting, deviation.remedy) {
+            (Some(setting), _) => println!(
+                "    a provider may do this on purpose: set the profile's {} to {:?}",
+                setting.field, setting.value
+            ),
+            (None, Remedy::AskCounterparty { .. }) => {
+                println!("    their bug: see the message below")
+            }
+            (None, Remedy::Setting { .. }) => {}
+        }
+    }
+    let messages = d.messages_to_counterparty();
+    if !messages.is_empty() {
+        println!("message to the counterparty:");
+        for message in messages {
+            println!("  {message}");
+        }
     }
     if let Some(text) = &d.string_to_sign {
         println!("stringToSign:  {text}");

@@ -15,6 +15,7 @@ mod sandbox;
 mod send;
 mod services;
 mod signing;
+mod template;
 
 use std::process::ExitCode;
 
@@ -58,6 +59,8 @@ pub enum Command {
     Profile(profile::ProfileCommand),
     /// Send a request as the composer does (token, headers, signature) and record it.
     Send(send::SendArgs),
+    /// Print a service's body template, filled as the window fills it.
+    Template(template::TemplateArgs),
     /// Listen for what providers send back (notifications, callbacks), check signatures,
     /// answer like a merchant; one line (or JSON object) per request.
     Inbox(inbox::InboxArgs),
@@ -107,6 +110,7 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::History(cmd) => history::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
         Command::Send(args) => send::send(args),
+        Command::Template(args) => template::template(args),
         Command::Inbox(args) => inbox::inbox(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Services(args) => services::run(args),

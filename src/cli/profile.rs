@@ -8,10 +8,12 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::inputs::{self, CliError, ClientSecretArgs};
+use crate::presets;
 use crate::snap::keys;
 use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{HmacAlgorithm, PathForm, QueryEncoding};
 use crate::store::paths::AppPaths;
-use crate::store::profiles::{self, Profile, ProfileSecrets, SignatureMode};
+use crate::store::profiles::{self, Profile, ProfileSecrets, SignatureMode, TimestampStyle};
 
 #[derive(Subcommand, Debug)]
 pub enum ProfileCommand {
@@ -27,9 +29,15 @@ pub struct AddArgs {
     /// A unique name, e.g. "NICEPAY sandbox".
     #[arg(long)]
     pub name: String,
-    /// Scheme, host, port and any context root, e.g. https://dev.nicepay.co.id/nicepay.
+    /// Start from a provider preset (assets/providers): snap-standard, aspi-sandbox,
+    /// nicepay-snap, biller-api. It fills everything but the credentials; the flags below
+    /// override it.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Scheme, host, port and any context root, e.g. https://dev.nicepay.co.id/nicepay
+    /// (required unless the preset gives one).
     #[arg(long, value_name = "URL")]
-    pub base_url: String,
+    pub base_url: Option<String>,
     /// The client ID (X-CLIENT-KEY; X-PARTNER-ID too unless --partner-id is given).
     #[arg(long, value_name = "ID")]
     pub client_id: String,
@@ -50,9 +58,9 @@ pub struct AddArgs {
     /// Path of the B2B token service after the base URL (NICEPAY: /v1.0/access-token/b2b).
     #[arg(long, value_name = "P")]
     pub token_path: Option<String>,
-    #[arg(long, value_name = "MODE", default_value = "symmetric",
-          value_parser = ["symmetric", "asymmetric"])]
-    pub signature_mode: String,
+    /// symmetric (the default) or asymmetric.
+    #[arg(long, value_name = "MODE", value_parser = ["symmetric", "asymmetric"])]
+    pub signature_mode: Option<String>,
     /// How the body is minified before hashing.
     #[arg(long, value_name = "MODE", value_parser = ["lexical", "js", "php", "go-sorted", "none"])]
     pub minify: Option<String>,
@@ -96,7 +104,8 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     if name.is_empty() {
         return Err(CliError::input("--name", "the name is empty"));
     }
-    let base_url = check_base_url(&args.base_url)?;
+    let (preset, defaults) = preset_defaults(args.preset.as_deref())?;
+    let base_url = base_url_of(args.base_url.as_deref(), &defaults)?;
     let client_id = args.client_id.trim().to_string();
     if client_id.is_empty() {
         return Err(CliError::input("--client-id", "the client ID is empty"));
@@ -111,7 +120,7 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         Some(text) => text
             .parse::<MinifyMode>()
             .map_err(|e| CliError::input("--minify", e))?,
-        None => MinifyMode::default(),
+        None => defaults.minify,
     };
 
     let paths = AppPaths::discover();
@@ -129,7 +138,6 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         ));
     }
 
-    let defaults = Profile::default();
     let trimmed = |value: Option<String>| value.map(|v| v.trim().to_string());
     let profile = Profile {
         id: profiles::new_profile_id(),
@@ -142,14 +150,15 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         channel_id: trimmed(args.channel_id).unwrap_or_default(),
         // Not trimmed: its left padding with spaces is part of the value.
         partner_service_id: args.partner_service_id.unwrap_or_default(),
-        signature_mode: if args.signature_mode == "asymmetric" {
-            SignatureMode::Asymmetric
-        } else {
-            SignatureMode::Symmetric
+        signature_mode: match args.signature_mode.as_deref() {
+            Some("asymmetric") => SignatureMode::Asymmetric,
+            Some(_) => SignatureMode::Symmetric,
+            None => defaults.signature_mode,
         },
         minify,
-        unsigned_path_prefix: trimmed(args.unsigned_path_prefix).unwrap_or_default(),
-        origin: trimmed(args.origin).unwrap_or_default(),
+        unsigned_path_prefix: trimmed(args.unsigned_path_prefix)
+            .unwrap_or_else(|| defaults.unsigned_path_prefix.clone()),
+        origin: trimmed(args.origin).unwrap_or_else(|| defaults.origin.clone()),
         verify_tls: !args.insecure,
         timeout_seconds: args.timeout_seconds.unwrap_or(defaults.timeout_seconds),
         ..defaults
@@ -177,6 +186,9 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         "added profile '{name}' (id {id}) to {}",
         paths.profiles_file().display()
     );
+    if let Some(preset) = &preset {
+        print_preset(preset);
+    }
     if let Some(loaded) = &private_key {
         println!(
             "private key {} ({}-bit)",
@@ -188,6 +200,41 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The preset (if any) and the profile it gives before the flags are applied.
+fn preset_defaults(name: Option<&str>) -> Result<(Option<presets::Preset>, Profile), CliError> {
+    let preset = name
+        .map(presets::find)
+        .transpose()
+        .map_err(|e| CliError::input("--preset", e.to_string()))?;
+    let defaults = match &preset {
+        Some(preset) => presets::apply(preset, &Profile::default())
+            .map_err(|e| CliError::input("--preset", e.to_string()))?,
+        None => Profile::default(),
+    };
+    Ok((preset, defaults))
+}
+
+/// --base-url, else the preset's.
+fn base_url_of(given: Option<&str>, defaults: &Profile) -> Result<String, CliError> {
+    match given {
+        Some(given) => check_base_url(given),
+        None if !defaults.base_url.trim().is_empty() => check_base_url(&defaults.base_url),
+        None => Err(CliError::input(
+            "--base-url",
+            "give the provider's base URL (scheme, host, port and any context root)",
+        )),
+    }
+}
+
+fn print_preset(preset: &presets::Preset) {
+    println!("from preset {}: {}", preset.name, preset.label);
+    println!("  notifications: {}", preset.notification_rule);
+    println!("  private key: {}", preset.key_format);
+    for note in &preset.notes {
+        println!("  note: {note}");
+    }
 }
 
 fn check_base_url(text: &str) -> Result<String, CliError> {
@@ -234,6 +281,10 @@ struct ProfileView {
     signature_mode: SignatureMode,
     minify: MinifyMode,
     unsigned_path_prefix: String,
+    timestamp_style: TimestampStyle,
+    hmac_algorithm: HmacAlgorithm,
+    path_form: PathForm,
+    query_encoding: QueryEncoding,
     verify_tls: bool,
     timeout_seconds: u64,
     client_secret_set: bool,
@@ -298,6 +349,10 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
                 signature_mode: p.signature_mode,
                 minify: p.minify,
                 unsigned_path_prefix: p.unsigned_path_prefix.clone(),
+                timestamp_style: p.timestamp_style,
+                hmac_algorithm: p.hmac_algorithm,
+                path_form: p.path_form,
+                query_encoding: p.query_encoding,
                 verify_tls: p.verify_tls,
                 timeout_seconds: p.timeout_seconds,
                 client_secret_set: !secrets.client_secret.is_empty(),

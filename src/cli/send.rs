@@ -21,8 +21,9 @@ use crate::net::client::flow::Run;
 use crate::net::client::token::TokenCache;
 use crate::net::client::{HeaderOverride, RequestDraft};
 use crate::snap::catalog::{self, Service};
+use crate::snap::{fill, templates};
 use crate::store::paths::AppPaths;
-use crate::store::profiles;
+use crate::store::profiles::{self, Profile, ProfileBook, ProfileSecrets};
 
 #[derive(Args, Debug)]
 pub struct SendArgs {
@@ -32,7 +33,8 @@ pub struct SendArgs {
     /// A SNAP service code (25), a catalog id (snap-25) or a unique part of its name.
     #[arg(long, value_name = "CODE|NAME")]
     pub service: String,
-    /// The request body; `-` reads standard input; absent means an empty body.
+    /// The request body; `-` reads standard input; absent means the service's template,
+    /// filled as the window fills it (`snap-console template SERVICE` shows one).
     #[arg(long, value_name = "FILE|-")]
     pub body_file: Option<PathBuf>,
     /// 'Name: value'; replaces the automatic header of that name (X-TIMESTAMP, …) or adds
@@ -55,20 +57,7 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         eprintln!("warning: {problem}");
     }
     let book = loaded.book;
-    let wanted = args.profile.trim();
-    let profile = book
-        .by_name(wanted)
-        .or_else(|| book.profiles.iter().find(|p| p.id == wanted))
-        .cloned()
-        .ok_or_else(|| {
-            let names: Vec<&str> = book.profiles.iter().map(|p| p.name.as_str()).collect();
-            let known = if names.is_empty() {
-                "there are no profiles yet (snap-console profile add …)".to_string()
-            } else {
-                format!("known: {}", names.join(", "))
-            };
-            CliError::input("--profile", format!("no profile named '{wanted}'; {known}"))
-        })?;
+    let profile = profile_named(&book, &args.profile)?;
     let secrets = book.secrets_of(&profile.id);
     let service = catalog::find(&args.service).ok_or_else(|| {
         CliError::input(
@@ -79,10 +68,17 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
             ),
         )
     })?;
-    let body = inputs::read_body(args.body_file.as_deref())?;
+    // One set of fresh values for the template body and a GET service's path, as in the
+    // window's composer.
+    let values = fill::fresh_values(service, fill_profile(&profile, &secrets));
+    let body = match args.body_file.as_deref() {
+        Some(path) => inputs::read_body(Some(path))?,
+        None => templates::body_for(&service.id, &values).unwrap_or_default(),
+    };
     let overrides = parse_headers(&args.headers)?;
 
     let mut draft = RequestDraft::new(&profile, service);
+    draft.path = templates::fill_path(&draft.path, &service.id, &values);
     draft.body = body;
     draft.header_overrides = overrides;
     draft.confirm_private_key_to_remote_host = args.confirm_private_key_to_remote_host;
@@ -106,6 +102,35 @@ pub fn send(args: SendArgs) -> Result<ExitCode, CliError> {
         print_text(&run, &history_problems)
     };
     Ok(code)
+}
+
+/// The profile of that name (or id), or an error that lists the known names.
+pub(super) fn profile_named(book: &ProfileBook, wanted: &str) -> Result<Profile, CliError> {
+    let wanted = wanted.trim();
+    book.by_name(wanted)
+        .or_else(|| book.profiles.iter().find(|p| p.id == wanted))
+        .cloned()
+        .ok_or_else(|| {
+            let names: Vec<&str> = book.profiles.iter().map(|p| p.name.as_str()).collect();
+            let known = if names.is_empty() {
+                "there are no profiles yet (snap-console profile add …)".to_string()
+            } else {
+                format!("known: {}", names.join(", "))
+            };
+            CliError::input("--profile", format!("no profile named '{wanted}'; {known}"))
+        })
+}
+
+/// What of a profile goes into a template.
+pub(super) fn fill_profile<'a>(
+    profile: &'a Profile,
+    secrets: &'a ProfileSecrets,
+) -> fill::FillProfile<'a> {
+    fill::FillProfile {
+        partner_service_id: &profile.partner_service_id,
+        client_id: &profile.client_id,
+        client_secret: secrets.client_secret.expose(),
+    }
 }
 
 /// `Name: value` → an override of that header (the build step treats a name that is not

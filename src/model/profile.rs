@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::secret::Secret;
 use crate::snap::catalog::{Service, ServiceAuth};
 use crate::snap::minify::MinifyMode;
+use crate::snap::signature::{HmacAlgorithm, PathForm, QueryEncoding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -93,6 +94,15 @@ pub struct Profile {
     /// means the base URL's origin (`scheme://host[:port]`).
     #[serde(default)]
     pub origin: String,
+    /// HMAC hash of symmetric signatures (SNAP: SHA-512; a few gateways: SHA-256).
+    #[serde(default)]
+    pub hmac_algorithm: HmacAlgorithm,
+    /// Relative path (SNAP) or the full URL in the stringToSign.
+    #[serde(default)]
+    pub path_form: PathForm,
+    /// The query as sent (SNAP), percent-decoded or percent-encoded in the stringToSign.
+    #[serde(default)]
+    pub query_encoding: QueryEncoding,
 }
 
 impl Default for Profile {
@@ -116,6 +126,9 @@ impl Default for Profile {
             timeout_seconds: 30,
             local_sandbox: false,
             origin: String::new(),
+            hmac_algorithm: HmacAlgorithm::default(),
+            path_form: PathForm::default(),
+            query_encoding: QueryEncoding::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 pub mod biller;
 pub mod catalog;
 pub mod diagnose;
+pub mod fill;
 pub mod headers;
 pub mod keys;
 pub mod minify;

@@ -474,7 +474,14 @@ mod tests {
 
     #[test]
     fn every_template_is_valid_under_its_own_rules() {
-        let values = templates::TemplateValues::fresh("   12345", "IONPAYTEST");
+        let values = crate::snap::fill::fresh_values(
+            &catalog::services()[0],
+            crate::snap::fill::FillProfile {
+                partner_service_id: "   12345",
+                client_id: "IONPAYTEST",
+                client_secret: "",
+            },
+        );
         for service in catalog::services() {
             let Some(body) = templates::body_for(&service.id, &values) else {
                 panic!("{} has no template", service.id);
@@ -499,7 +506,14 @@ mod tests {
 
     #[test]
     fn get_services_fill_their_path_and_query() {
-        let values = templates::TemplateValues::fresh("   12345", "IONPAYTEST");
+        let values = crate::snap::fill::fresh_values(
+            &catalog::services()[0],
+            crate::snap::fill::FillProfile {
+                partner_service_id: "   12345",
+                client_id: "IONPAYTEST",
+                client_secret: "",
+            },
+        );
         let inquiry = catalog::by_code("03").map(|s| templates::path_for(s, "/api", &values));
         let expected = format!("/api/v1.0/registration-card-inquiry/{}", values.customer_no);
         assert_eq!(inquiry, Some(expected));

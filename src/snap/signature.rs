@@ -555,6 +555,221 @@ fn hmac_for(secret: &[u8]) -> Hmac<Sha512> {
         .unwrap_or_else(|_| <Hmac<Sha512> as hmac::digest::KeyInit>::new(&Default::default()))
 }
 
+// ---------------------------------------------------------------------------------------
+// Signing options: provider conventions that depart from the standard on purpose
+// ---------------------------------------------------------------------------------------
+
+/// The HMAC hash of the symmetric signature. SNAP says SHA-512; some gateways use SHA-256.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum HmacAlgorithm {
+    #[default]
+    Sha512,
+    Sha256,
+}
+
+impl HmacAlgorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            HmacAlgorithm::Sha512 => "sha512",
+            HmacAlgorithm::Sha256 => "sha256",
+        }
+    }
+
+    pub fn other(self) -> HmacAlgorithm {
+        match self {
+            HmacAlgorithm::Sha512 => HmacAlgorithm::Sha256,
+            HmacAlgorithm::Sha256 => HmacAlgorithm::Sha512,
+        }
+    }
+}
+
+/// What of the URL the transactional stringToSign carries.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathForm {
+    /// The relative path with its query (SNAP).
+    #[default]
+    Relative,
+    /// Scheme, host and port, then the path as sent (some gateways sign the whole URL).
+    FullUrl,
+}
+
+/// How the query is written in the stringToSign.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryEncoding {
+    /// Byte for byte as sent (SNAP).
+    #[default]
+    AsSent,
+    /// Percent-decoded (`%20` becomes a space).
+    Decoded,
+    /// Every byte outside A-Z a-z 0-9 `-._~` percent-encoded (keys and values alike).
+    Encoded,
+}
+
+/// Options beyond [`SignatureInput`]: what a profile sets for a provider that signs its own
+/// way. The default is the standard, so `prepare_with(input, &Default::default())` is
+/// `prepare(input)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SigningOptions {
+    pub hmac: HmacAlgorithm,
+    pub path_form: PathForm,
+    pub query_encoding: QueryEncoding,
+    /// Scheme, host and port for [`PathForm::FullUrl`] (a base URL is fine: only its
+    /// origin is taken). Empty: the origin of `input.path` when it is a full URL.
+    pub origin: String,
+}
+
+/// `prepare`, then the options applied to the signed path.
+pub fn prepare_with(
+    input: &SignatureInput,
+    options: &SigningOptions,
+) -> Result<Prepared, SignatureError> {
+    let mut prepared = prepare(input)?;
+    if !input.kind.covers_request() {
+        return Ok(prepared);
+    }
+    let origin = origin_of(&options.origin).or_else(|| origin_of(&input.path));
+    if let Some(part) = prepared
+        .string_to_sign
+        .parts
+        .iter_mut()
+        .find(|p| p.name == PartName::Path)
+    {
+        if options.path_form == PathForm::FullUrl {
+            match origin {
+                Some(origin) => {
+                    let as_sent = signed_path(&input.path, "", &mut Vec::new());
+                    part.value = format!("{origin}{as_sent}");
+                }
+                None => prepared.warnings.push(
+                    "the profile signs the full URL, but no base URL is known; the relative path was signed".to_string(),
+                ),
+            }
+        }
+        part.value = with_query_encoding(&part.value, options.query_encoding);
+    }
+    Ok(prepared)
+}
+
+/// Sign with the options' HMAC algorithm (RSA kinds are unaffected).
+pub fn sign_with(
+    prepared: &Prepared,
+    secret: SigningSecret<'_>,
+    options: &SigningOptions,
+) -> Result<String, SignatureError> {
+    match (prepared.kind.algorithm(), secret) {
+        (Algorithm::HmacSha512, SigningSecret::Hmac(key)) => {
+            let message = prepared.string_to_sign.text();
+            Ok(STANDARD.encode(hmac_with(options.hmac, key, message.as_bytes())))
+        }
+        _ => sign(prepared, secret),
+    }
+}
+
+/// `scheme://host[:port]` of a URL, None for a relative path or an empty text.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let trimmed = url.trim();
+    let scheme_len = ["https://", "http://"].into_iter().find_map(|scheme| {
+        let head = trimmed.get(..scheme.len())?;
+        head.eq_ignore_ascii_case(scheme).then_some(scheme.len())
+    })?;
+    let after_scheme = trimmed.get(scheme_len..)?;
+    let host_len = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    (host_len > 0).then(|| trimmed.get(..scheme_len + host_len))?
+}
+
+/// The path with its query rewritten per `encoding` (a path without a query is unchanged).
+pub fn with_query_encoding(path: &str, encoding: QueryEncoding) -> String {
+    let Some((before, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let query = match encoding {
+        QueryEncoding::AsSent => return path.to_string(),
+        QueryEncoding::Decoded => map_query_pieces(query, |piece| piece),
+        QueryEncoding::Encoded => map_query_pieces(query, |piece| {
+            percent_encoding::utf8_percent_encode(&piece, QUERY_COMPONENT).to_string()
+        }),
+    };
+    format!("{before}?{query}")
+}
+
+/// RFC 3986 unreserved characters stay; everything else is percent-encoded.
+const QUERY_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Every key and value percent-decoded, then passed through `f`; `&` and `=` kept.
+fn map_query_pieces(query: &str, f: impl Fn(String) -> String) -> String {
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let pieces: Vec<String> = pair
+                .splitn(2, '=')
+                .map(|piece| {
+                    let decoded = percent_encoding::percent_decode_str(piece).decode_utf8_lossy();
+                    f(decoded.into_owned())
+                })
+                .collect();
+            pieces.join("=")
+        })
+        .collect();
+    pairs.join("&")
+}
+
+pub fn hmac_sha256(secret: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| <Hmac<Sha256> as hmac::digest::KeyInit>::new(&Default::default()));
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// HMAC of `message` with the given hash.
+pub fn hmac_with(algorithm: HmacAlgorithm, secret: &[u8], message: &[u8]) -> Vec<u8> {
+    match algorithm {
+        HmacAlgorithm::Sha512 => hmac_sha512(secret, message),
+        HmacAlgorithm::Sha256 => hmac_sha256(secret, message),
+    }
+}
+
+/// Verify an HMAC signature made with `algorithm` against decoded readings; the comparison
+/// is constant-time.
+pub fn verify_hmac_readings(
+    algorithm: HmacAlgorithm,
+    message: &[u8],
+    secret: &[u8],
+    readings: &[(SignatureEncoding, Vec<u8>)],
+) -> Verdict {
+    let expected = hmac_with(algorithm, secret, message);
+    for (encoding, bytes) in readings {
+        if constant_time_eq(&expected, bytes) {
+            return Verdict {
+                valid: true,
+                encoding: Some(*encoding),
+            };
+        }
+    }
+    Verdict {
+        valid: false,
+        encoding: None,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -639,5 +854,72 @@ mod tests {
             verify(&prepared, VerifyingSecret::Hmac(b"secret"), "***"),
             Err(SignatureError::UndecodableSignature(_))
         ));
+    }
+
+    #[test]
+    fn options_sign_the_full_url_and_rewrite_the_query() {
+        let mut base = input(SignatureKind::Symmetric);
+        base.path = "/nicepay/api/v1.0/x?name=Setya%20Wardana&at=07:15+07:00".into();
+        base.unsigned_path_prefix = "/nicepay".into();
+        let path_of = |options: &SigningOptions| {
+            prepare_with(&base, options)
+                .ok()
+                .and_then(|p| p.string_to_sign.part(PartName::Path).map(str::to_string))
+        };
+        assert_eq!(
+            path_of(&SigningOptions::default()).as_deref(),
+            Some("/api/v1.0/x?name=Setya%20Wardana&at=07:15+07:00")
+        );
+        let full = SigningOptions {
+            path_form: PathForm::FullUrl,
+            origin: "https://h.example:8443/nicepay".into(),
+            ..SigningOptions::default()
+        };
+        assert_eq!(
+            path_of(&full).as_deref(),
+            Some("https://h.example:8443/nicepay/api/v1.0/x?name=Setya%20Wardana&at=07:15+07:00")
+        );
+        let decoded = SigningOptions {
+            query_encoding: QueryEncoding::Decoded,
+            ..SigningOptions::default()
+        };
+        assert_eq!(
+            path_of(&decoded).as_deref(),
+            Some("/api/v1.0/x?name=Setya Wardana&at=07:15+07:00")
+        );
+        let encoded = SigningOptions {
+            query_encoding: QueryEncoding::Encoded,
+            ..SigningOptions::default()
+        };
+        assert_eq!(
+            path_of(&encoded).as_deref(),
+            Some("/api/v1.0/x?name=Setya%20Wardana&at=07%3A15%2B07%3A00")
+        );
+        assert_eq!(origin_of("/relative"), None);
+        assert_eq!(origin_of("http://h?x=1"), Some("http://h"));
+    }
+
+    #[test]
+    fn hmac_sha256_option_signs_and_verifies() {
+        let Ok(prepared) = prepare(&input(SignatureKind::Symmetric)) else {
+            panic!("prepare")
+        };
+        let options = SigningOptions {
+            hmac: HmacAlgorithm::Sha256,
+            ..SigningOptions::default()
+        };
+        let signature = sign_with(&prepared, SigningSecret::Hmac(b"k"), &options);
+        let Ok(signature) = signature else {
+            panic!("sign")
+        };
+        assert_eq!(signature.len(), 44);
+        let Ok(readings) = decode_signature(&signature) else {
+            panic!("decode")
+        };
+        let message = prepared.string_to_sign.text();
+        let ok = verify_hmac_readings(HmacAlgorithm::Sha256, message.as_bytes(), b"k", &readings);
+        assert!(ok.valid);
+        let no = verify_hmac_readings(HmacAlgorithm::Sha512, message.as_bytes(), b"k", &readings);
+        assert!(!no.valid);
     }
 }

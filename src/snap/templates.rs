@@ -6,11 +6,10 @@
 
 use std::sync::OnceLock;
 
-use chrono::{Duration, Utc};
 use serde_json::{Map, Value};
 
 use super::catalog::Service;
-use super::{services, timestamp};
+use super::services;
 
 const TEMPLATES_JSON: &str = include_str!("../../assets/services/templates.json");
 
@@ -31,29 +30,6 @@ pub struct TemplateValues {
 }
 
 impl TemplateValues {
-    /// Fresh values as the composer makes them: the profile's partnerServiceId (or
-    /// `"   12345"`) and client id, new identifiers, now and now plus a day (Jakarta time).
-    /// The biller signature needs the secret and is left empty.
-    pub fn fresh(partner_service_id: &str, client_id: &str) -> TemplateValues {
-        let partner_service_id = if partner_service_id.is_empty() {
-            "   12345".to_string()
-        } else {
-            partner_service_id.to_string()
-        };
-        TemplateValues {
-            partner_service_id,
-            customer_no: timestamp::new_external_id(12),
-            trx_id: timestamp::new_external_id(16),
-            payment_request_id: format!("PR{}", timestamp::new_external_id(18)),
-            partner_reference_no: format!("REF{}", timestamp::new_external_id(16)),
-            timestamp: timestamp::now_jakarta(),
-            timestamp_plus_day: timestamp::format_jakarta(Utc::now() + Duration::days(1)),
-            client_id: client_id.to_string(),
-            merchant_id: client_id.chars().take(10).collect(),
-            biller_sign: String::new(),
-        }
-    }
-
     fn lookup(&self, name: &str) -> Option<String> {
         Some(match name {
             "partnerServiceId" => self.partner_service_id.clone(),

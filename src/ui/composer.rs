@@ -7,9 +7,10 @@ use egui::{ComboBox, Grid, RichText, ScrollArea, TextEdit, Ui};
 use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
 use crate::model::{HeaderOverride, Profile, RequestDraft, Secret};
-use crate::snap::catalog::{self, Service, ServiceAuth};
-use crate::snap::templates::{self, TemplateValues};
-use crate::snap::{biller, timestamp, validate};
+use crate::snap::catalog::{self, Service};
+use crate::snap::fill::{self, FillProfile};
+use crate::snap::templates;
+use crate::snap::{timestamp, validate};
 use crate::worker::composer::{
     BuiltRequest, ComposerCommand, ComposerEvent, ResponseRecord, ResponseSummary, SendReport,
     auto_header_names, sample_va_payment_notification,
@@ -75,12 +76,10 @@ impl ComposerPanel {
             Some(p) => p.path_of(service),
             None => service.full_path(catalog::API_PREFIX),
         };
-        self.body = template_body(service, profile, client_secret.expose());
-        // A GET service's path parameter and query come from its template (issue 15).
-        let values = TemplateValues::fresh(
-            profile.map_or("", |p| p.partner_service_id.as_str()),
-            profile.map_or("", |p| p.client_id.as_str()),
-        );
+        // One set of fresh values for the body and a GET service's path parameter and
+        // query (issue 15), so that both carry the same identifiers.
+        let values = fill::fresh_values(service, fill_profile(profile, client_secret));
+        self.body = templates::body_for(&service.id, &values).unwrap_or_else(|| "{\n}".to_string());
         self.path = templates::fill_path(&self.path, &service.id, &values);
         let mode = profile.map(|p| p.signature_mode).unwrap_or_default();
         self.headers = auto_header_names(service, mode)
@@ -731,36 +730,13 @@ fn body_view(
     }
 }
 
-/// A template body with the profile's values and fresh identifiers.
-fn template_body(service: &Service, profile: Option<&Profile>, client_secret: &str) -> String {
-    let now = timestamp::now_jakarta();
-    let tomorrow = timestamp::format_jakarta(chrono::Utc::now() + chrono::Duration::days(1));
-    let trx_id = timestamp::new_external_id(16);
-    let client_id = profile.map(|p| p.client_id.clone()).unwrap_or_default();
-    let values = TemplateValues {
-        partner_service_id: profile
-            .map(|p| p.partner_service_id.clone())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "   12345".into()),
-        customer_no: timestamp::new_external_id(12),
-        trx_id: trx_id.clone(),
-        payment_request_id: format!("PR{}", timestamp::new_external_id(18)),
-        partner_reference_no: format!("REF{}", timestamp::new_external_id(16)),
-        timestamp: now,
-        timestamp_plus_day: tomorrow,
-        merchant_id: if client_id.len() > 10 {
-            client_id[..10].to_string()
-        } else {
-            client_id.clone()
-        },
-        biller_sign: if service.auth == ServiceAuth::BillerMd5 {
-            biller::sign(&client_id, client_secret, &trx_id)
-        } else {
-            String::new()
-        },
-        client_id,
-    };
-    templates::body_for(&service.id, &values).unwrap_or_else(|| "{\n}".to_string())
+/// What of the profile goes into a template.
+fn fill_profile<'a>(profile: Option<&'a Profile>, client_secret: &'a Secret) -> FillProfile<'a> {
+    FillProfile {
+        partner_service_id: profile.map_or("", |p| p.partner_service_id.as_str()),
+        client_id: profile.map_or("", |p| p.client_id.as_str()),
+        client_secret: client_secret.expose(),
+    }
 }
 
 fn path_of_url(url: &str) -> String {

@@ -574,7 +574,7 @@ impl WorkbenchPanel {
 
     fn diagnosis(&mut self, ui: &mut Ui, kind: SignatureKind, shared: &mut AppContext) {
         ui.label(RichText::new("Why is my signature rejected?").strong());
-        ui.label("Paste the signature the counterparty expected (or its signature utility computed) for the inputs above. The known variants are tried: minify modes, timestamp forms, path prefix and query, token prefix, method case, hex or Base64, empty-body conventions, and pairs of them.");
+        ui.label("Paste the signature the counterparty expected (or its signature utility computed) for the inputs above. The known variants are tried, alone and in pairs (hover for the list).").on_hover_text(crate::snap::diagnose::variants::help_text());
         Grid::new("diagnosis_inputs").num_columns(2).show(ui, |ui| {
             widgets::text_row(ui, "Expected signature", &mut self.expected_signature);
         });

@@ -292,7 +292,13 @@ fn sign_into(
         body: body.to_string(),
         minify: profile.minify,
     };
-    let prepared = match signature::prepare(&input) {
+    let options = signature::SigningOptions {
+        hmac: profile.hmac_algorithm,
+        path_form: profile.path_form,
+        query_encoding: profile.query_encoding,
+        origin: url.to_string(),
+    };
+    let prepared = match signature::prepare_with(&input, &options) {
         Ok(prepared) => prepared,
         Err(signature::SignatureError::Body(e)) => {
             // A malformed body is sent anyway (testing a 400 is legitimate); it cannot be
@@ -301,7 +307,8 @@ fn sign_into(
                 "the body cannot be minified ({e}): the signature hashes it as typed"
             ));
             input.minify = MinifyMode::None;
-            signature::prepare(&input).map_err(|e| BuildError::Signing(e.to_string()))?
+            signature::prepare_with(&input, &options)
+                .map_err(|e| BuildError::Signing(e.to_string()))?
         }
         Err(e) => return Err(BuildError::Signing(e.to_string())),
     };
@@ -322,9 +329,10 @@ fn sign_into(
                     needed_for: "the symmetric X-SIGNATURE (HMAC-SHA512)",
                 });
             }
-            signature::sign(
+            signature::sign_with(
                 &prepared,
                 SigningSecret::Hmac(secrets.client_secret.expose().as_bytes()),
+                &options,
             )
         }
         _ => {
