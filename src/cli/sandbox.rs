@@ -39,8 +39,9 @@ pub struct SandboxArgs {
     /// Explain rejected requests in X-SANDBOX-REASON / X-SANDBOX-EXPECTED-STRING-TO-SIGN.
     #[arg(long)]
     pub explain: bool,
-    /// Access token lifetime.
-    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    /// Access token lifetime (1 s to a year).
+    #[arg(long, value_name = "SECONDS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub token_ttl: u64,
     /// Where generated credentials are written (default: a new directory under the
     /// system's temporary directory).

@@ -382,12 +382,35 @@ struct KeygenReport {
     fingerprint: String,
 }
 
+/// Read a written key back: success is reported only for a key that is really on disk.
+fn confirm_written(path: &std::path::Path, expected: &[u8]) -> Result<(), CliError> {
+    let on_disk = zeroize::Zeroizing::new(files::read_capped(path, 1024 * 1024)?);
+    if on_disk.as_slice() != expected {
+        return Err(CliError::Other(format!(
+            "{} does not hold the private key that was written (was it replaced meanwhile?)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 pub fn keygen(args: KeygenArgs) -> Result<ExitCode, CliError> {
     let passphrase = args
         .passphrase_env
         .as_deref()
         .map(|var| inputs::secret_from_env("--passphrase-env", var))
         .transpose()?;
+    if files::same_destination(&args.out_private, &args.out_public) {
+        return Err(CliError::input(
+            "--out-public",
+            format!(
+                "{} and {} are the same file; the public key would overwrite the private key \
+                 (give two different files)",
+                args.out_private.display(),
+                args.out_public.display()
+            ),
+        ));
+    }
     if !args.force {
         for path in [&args.out_private, &args.out_public] {
             if path.exists() {
@@ -408,6 +431,7 @@ pub fn keygen(args: KeygenArgs) -> Result<ExitCode, CliError> {
         Sensitivity::Secret,
     )?;
     files::write_atomic(&args.out_public, public_pem.as_bytes(), Sensitivity::Public)?;
+    confirm_written(&args.out_private, private_pem.as_bytes())?;
     let report = KeygenReport {
         bits: args.bits,
         private_key_file: args.out_private.display().to_string(),

@@ -5,6 +5,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a named pipe given as an input may stay silent. A process substitution
+/// (`--body-file <(jq …)`) writes at once; a FIFO that nothing writes to would otherwise
+/// block the command (or the worker) forever.
+pub const PIPE_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
@@ -31,7 +37,7 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(read_err)?;
+    let file = open_for_reading(path).map_err(read_err)?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
@@ -43,6 +49,57 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
         });
     }
     Ok(bytes)
+}
+
+/// Open an input file; a named pipe is opened without waiting for a writer and then given
+/// [`PIPE_WAIT`] to deliver its first bytes.
+fn open_for_reading(path: &Path) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+            return open_pipe(path, PIPE_WAIT);
+        }
+    }
+    File::open(path)
+}
+
+/// Open a named pipe for reading: `O_NONBLOCK` so that `open` returns at once, then wait
+/// up to `wait` for data (or the writer's end), then blocking reads to the writer's end.
+#[cfg(unix)]
+fn open_pipe(path: &Path, wait: Duration) -> io::Result<File> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    let timeout = Timespec {
+        tv_sec: wait.as_secs().try_into().unwrap_or(i64::MAX),
+        tv_nsec: 0,
+    };
+    let ready = loop {
+        let mut fds = [PollFd::new(&file, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Err(rustix::io::Errno::INTR) => continue,
+            other => break other?,
+        }
+    };
+    if ready == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "it is a named pipe and nothing wrote to it within {} s (is the program \
+                 that writes to it running?)",
+                wait.as_secs()
+            ),
+        ));
+    }
+    let flags = fcntl_getfl(&file)?;
+    fcntl_setfl(&file, flags - OFlags::NONBLOCK)?;
+    Ok(file)
 }
 
 /// Write `bytes` to `path` atomically: readers see the old file or the new one, never half.
@@ -94,6 +151,39 @@ pub fn write_new(path: &Path, bytes: &[u8], sensitivity: Sensitivity) -> Result<
     write_atomic(path, bytes, sensitivity)
 }
 
+/// Whether two user-given paths name the same file once resolved: `./k.pem`, `k.pem`, a
+/// path through a symlinked folder and a symlink to the file all count as the same, whether
+/// the file exists yet or not (two outputs must never land in one file).
+pub fn same_destination(a: &Path, b: &Path) -> bool {
+    resolve_destination(a) == resolve_destination(b)
+}
+
+/// Where writing to `path` ends up: the canonical path when it exists; otherwise the
+/// canonical parent folder joined with the name (a dangling symlink is followed one step).
+fn resolve_destination(path: &Path) -> PathBuf {
+    if let Ok(real) = fs::canonicalize(path) {
+        return real;
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let parent = fs::canonicalize(&parent).unwrap_or(parent);
+    if let Ok(target) = fs::read_link(path) {
+        let target = parent.join(target);
+        if let (Some(dir), Some(name)) = (target.parent(), target.file_name()) {
+            return fs::canonicalize(dir)
+                .unwrap_or(dir.to_path_buf())
+                .join(name);
+        }
+        return target;
+    }
+    match path.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    }
+}
+
 fn create_new(path: &Path, sensitivity: Sensitivity) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -137,6 +227,27 @@ mod tests {
             Err(FileError::Exists { .. })
         ));
         assert_eq!(fs::read_dir(dir.path())?.count(), 1, "no temp file left");
+        Ok(())
+    }
+
+    #[test]
+    fn same_destination_sees_through_dots_and_symlinks() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let key = dir.path().join("k.pem");
+        let dotted = dir.path().join(".").join("k.pem");
+        assert!(same_destination(&key, &dotted), "not yet existing");
+        assert!(!same_destination(&key, &dir.path().join("j.pem")));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.pem");
+            std::os::unix::fs::symlink(&key, &link)?;
+            assert!(same_destination(&key, &link), "dangling symlink");
+            fs::write(&key, b"x")?;
+            assert!(
+                same_destination(&link, &dotted),
+                "symlink to an existing file"
+            );
+        }
         Ok(())
     }
 

@@ -97,12 +97,16 @@ pub(crate) struct TokenBook {
     capacity: usize,
 }
 
+/// The longest token lifetime honoured: a year is beyond any test, and keeps `now + ttl`
+/// far from the end of `Instant` (a huge `--token-ttl` once panicked in `issue`).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+
 impl TokenBook {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         TokenBook {
             expiries: HashMap::new(),
             issued: 0,
-            ttl,
+            ttl: ttl.min(MAX_TOKEN_TTL),
             capacity: capacity.max(1),
         }
     }
@@ -199,6 +203,14 @@ impl ExternalIdBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_lifetime_is_capped_not_a_panic() {
+        let mut book = TokenBook::new(Duration::MAX, 4);
+        let now = Instant::now();
+        let token = book.issue(now);
+        assert!(matches!(book.check(&token, now), TokenState::Valid));
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 1, d).unwrap_or_default()

@@ -27,7 +27,7 @@ pub(crate) async fn issue(
         "accessToken": token,
         "tokenType": "Bearer",
         // A string, as in ASPI's and NICEPAY's examples (SNAP_NOTES §6).
-        "expiresIn": shared.config.token_ttl.as_secs().to_string(),
+        "expiresIn": shared.config.token_ttl.min(super::memory::MAX_TOKEN_TTL).as_secs().to_string(),
     });
     // Token responses also carry X-CLIENT-KEY (SNAP_NOTES §3).
     Ok(Answer::snap(&code, "Successful", &body).with_header(
