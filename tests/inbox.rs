@@ -227,7 +227,7 @@ fn a_notification_signed_with_the_provider_key_verifies_and_is_echoed() {
 }
 
 #[test]
-fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
+fn a_wrong_key_or_a_tampered_request_is_refused_401_unless_the_path_accepts_anyway() {
     bounded(async {
         let provider = provider_key();
         // The inbox knows another provider's key.
@@ -240,10 +240,15 @@ fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
         ))
         .await
         .expect("answered");
-        // A merchant under test sees the verdict; the provider sees a normal answer.
+        // Refused like a correct merchant refuses it, with the reason in the list.
         assert_eq!(
             (sent.status, code_of(&sent.body)),
-            (200, "2002500".to_string())
+            (401, "4012500".to_string())
+        );
+        assert!(
+            sent.body.contains("Unauthorized. Invalid Signature"),
+            "{}",
+            sent.body
         );
         let received = next(&mut events).await;
         assert_eq!(
@@ -257,6 +262,32 @@ fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
             "{}",
             received.verdict.detail
         );
+        assert!(
+            received
+                .rejection
+                .as_deref()
+                .is_some_and(|r| r.contains("does not verify")),
+            "{:?}",
+            received.rejection
+        );
+
+        // "Accept anyway" on the path: the provider's happy path with keys not yet matched.
+        inbox.set_accept_invalid(PAYMENT, true);
+        let sent = send_test_notification(&notification(
+            &inbox.base_url(),
+            provider.clone(),
+            sample_va_payment_notification("   12345", "0012"),
+        ))
+        .await
+        .expect("answered");
+        assert_eq!(
+            (sent.status, code_of(&sent.body)),
+            (200, "2002500".to_string())
+        );
+        let received = next(&mut events).await;
+        assert_eq!(received.verdict.signature_valid, Some(false));
+        assert!(received.rejection.is_none());
+        inbox.set_accept_invalid(PAYMENT, false);
 
         // The right key now; a header changed after signing.
         inbox.set_verification(keys_for(provider.to_public_key()), Default::default());
@@ -281,7 +312,7 @@ fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
             .send()
             .await
             .expect("answered");
-        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.status(), 401);
         let received = next(&mut events).await;
         assert_eq!(
             received.verdict.signature_valid,
@@ -296,21 +327,22 @@ fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
             r#"{"originalPartnerReferenceNo":"R1","amount":{"value":"10000.00","currency":"IDR"}}"#;
         let ts = timestamp::now_jakarta();
         let sig = asymmetric_signature(&provider, "POST", path, body, &ts);
-        for (sent_body, valid) in [
-            (body.to_string(), true),
-            (body.replace("10000", "90000"), false),
+        for (sent_body, valid, answered) in [
+            (body.to_string(), true, (200, "2005600")),
+            (body.replace("10000", "90000"), false, (401, "4015600")),
         ] {
             let answer = http()
                 .post(format!("{}{path}", inbox.base_url()))
                 .header("X-TIMESTAMP", &ts)
                 .header("X-SIGNATURE", &sig)
+                .header("X-PARTNER-ID", CLIENT_ID)
                 .body(sent_body)
                 .send()
                 .await
                 .expect("answered");
             let status = answer.status().as_u16();
             let text = answer.text().await.unwrap_or_default();
-            assert_eq!((status, code_of(&text)), (200, "2005600".to_string()));
+            assert_eq!((status, code_of(&text).as_str()), answered);
             let received = next(&mut events).await;
             assert_eq!(
                 received.verdict.signature_valid,
@@ -325,6 +357,43 @@ fn a_wrong_key_or_a_tampered_request_shows_invalid_and_is_still_answered() {
                 );
             }
         }
+        inbox.stop().await;
+    });
+}
+
+/// A provider retries: the same notification again gets the first answer, marked duplicate
+/// (a merchant must not book a payment twice); a new paymentRequestId is a new payment.
+#[test]
+fn a_repeated_notification_gets_the_first_answer_and_is_marked_duplicate() {
+    bounded(async {
+        let inbox = start(keys_for(provider_key().to_public_key())).await;
+        let mut events = inbox.subscribe();
+        let body = sample_va_payment_notification("   12345", "0777");
+        let first = send_test_notification(&notification(
+            &inbox.base_url(),
+            provider_key(),
+            body.clone(),
+        ))
+        .await
+        .expect("answered");
+        assert_eq!(first.status, 200, "{}", first.body);
+        assert!(!next(&mut events).await.duplicate);
+        let again = send_test_notification(&notification(&inbox.base_url(), provider_key(), body))
+            .await
+            .expect("answered");
+        assert_eq!((again.status, &again.body), (first.status, &first.body));
+        let received = next(&mut events).await;
+        assert!(received.duplicate, "{}", received.answer_rule);
+        assert!(received.summary_text().contains("duplicate"));
+        let other = send_test_notification(&notification(
+            &inbox.base_url(),
+            provider_key(),
+            sample_va_payment_notification("   12345", "0778"),
+        ))
+        .await
+        .expect("answered");
+        assert_eq!(other.status, 200);
+        assert!(!next(&mut events).await.duplicate);
         inbox.stop().await;
     });
 }
@@ -346,7 +415,9 @@ fn malformed_requests_get_clear_answers_and_the_listener_keeps_serving() {
             WAIT,
         )
         .await;
-        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        // Unsigned and untimed: refused like a merchant refuses it.
+        assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+        assert!(text.contains("4012500"), "{text}");
         let received = next(&mut events).await;
         assert_eq!(received.verdict.signature_valid, Some(false));
         assert!(
@@ -383,7 +454,8 @@ fn malformed_requests_get_clear_answers_and_the_listener_keeps_serving() {
         assert_eq!(received.verdict.signature_valid, None);
         still_serving(&inbox, &mut events).await;
 
-        // Not JSON.
+        // Not JSON (the path accepts unsigned requests here, so the body's answer shows).
+        inbox.set_accept_invalid(PAYMENT, true);
         let answer = http()
             .post(format!("{}{PAYMENT}", inbox.base_url()))
             .body("{\"trxId\": \"T1\",\n oops}")
@@ -395,6 +467,7 @@ fn malformed_requests_get_clear_answers_and_the_listener_keeps_serving() {
         assert_eq!(code_of(&text), "4002500", "{text}");
         assert!(text.contains("line 2, column 2"), "{text}");
         next(&mut events).await;
+        inbox.set_accept_invalid(PAYMENT, false);
         still_serving(&inbox, &mut events).await;
 
         // A client that stalls mid-body: 408 after the body timeout, then closed.
@@ -614,6 +687,7 @@ fn merchant_hosted_token_inquiry_and_the_biller_callback() {
             .post(format!("{base}{path}"))
             .header("X-TIMESTAMP", &ts)
             .header("X-SIGNATURE", &sig)
+            .header("X-PARTNER-ID", CLIENT_ID)
             .header("Authorization", format!("Bearer {token}"))
             .body(body)
             .send()
@@ -808,7 +882,8 @@ fn the_cli_prints_one_json_line_per_request_records_history_and_stops_on_ctrl_c(
             .send()
             .await
             .expect("answered");
-        assert_eq!(answer.status(), 200);
+        // Refused like a merchant refuses it, and the JSON line says why.
+        assert_eq!(answer.status(), 401);
     });
 
     let first = json_of(&next_line(&stdout, "first JSON line"));
@@ -826,6 +901,15 @@ fn the_cli_prints_one_json_line_per_request_records_history_and_stops_on_ctrl_c(
     );
     let second = json_of(&next_line(&stdout, "second JSON line"));
     assert_eq!(second["signatureValid"], false, "{second}");
+    assert_eq!(second["answeredStatus"], 401, "{second}");
+    assert!(
+        second["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("the client is unknown")),
+        "{second}"
+    );
+    assert_eq!(first["duplicate"], false, "{first}");
+    assert!(first.get("reason").is_none(), "{first}");
     assert!(!second.to_string().contains(token), "{second}");
 
     // Ctrl+C.

@@ -673,7 +673,8 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
     assert_eq!(item.verdict.variant.as_deref(), Some("notification"));
     assert_eq!(item.answered_status, 200);
     assert!(item.answered_body.contains("2002500"));
-    // And a tampered one (signed with the profile's own key, not the sandbox's) is invalid.
+    // And a tampered one (signed with the profile's own key, not the sandbox's) is invalid
+    // and refused.
     window.click("Composer");
     window.wait_for_label("Send notification");
     window
@@ -684,7 +685,8 @@ fn paying_a_va_in_the_composer_brings_a_verified_notification_to_the_inbox() {
         window.harness.step();
     }
     window.click("Send notification");
-    window.wait_for_label("answered HTTP 200");
+    // Refused like a correct merchant refuses it (issue 13): 401, with the reason.
+    window.wait_for_label("answered HTTP 401");
     window.click("Inbox");
     window.wait_for_label("signature INVALID");
     // The history keeps each inbound verdict, and finds them by it.

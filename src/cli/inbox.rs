@@ -57,9 +57,14 @@ pub struct InboxArgs {
     #[arg(long)]
     pub no_history: bool,
     /// One JSON object a line on stdout: time, method, path, signatureValid, variant,
-    /// skewSeconds, answeredStatus, detail. Everything else goes to stderr.
+    /// skewSeconds, answeredStatus, duplicate, reason (why it was refused), detail.
+    /// Everything else goes to stderr.
     #[arg(long)]
     pub json: bool,
+    /// Answer this path whatever the signature, client or timestamp (by default a bad one
+    /// is refused with 401 like a correct merchant); repeat for more paths.
+    #[arg(long, value_name = "PATH")]
+    pub accept_invalid: Vec<String>,
 }
 
 /// What the listener needs besides the config: how to name and redact history entries.
@@ -198,6 +203,9 @@ async fn listen(args: InboxArgs, setup: Setup, paths: AppPaths) -> Result<ExitCo
     let handle = inbox::start(setup.config)
         .await
         .map_err(|e| CliError::Other(e.to_string()))?;
+    for path in &args.accept_invalid {
+        handle.set_accept_invalid(path, true);
+    }
     let url = handle.base_url();
     if args.json {
         // stdout carries only the per-request lines.
@@ -208,6 +216,16 @@ async fn listen(args: InboxArgs, setup: Setup, paths: AppPaths) -> Result<ExitCo
         println!(
             "Answers POST {}, and GET …?status=…&refid=… (biller callback) on any path",
             inbox::answers::hosted_paths().join(", ")
+        );
+        println!(
+            "Refuses with 401 a missing or invalid signature, an unknown client or a timestamp \
+             off by more than {} s{}",
+            inbox::verify::SKEW_NOTE_SECONDS,
+            if args.accept_invalid.is_empty() {
+                String::new()
+            } else {
+                format!(" (except on {})", args.accept_invalid.join(", "))
+            }
         );
     }
     if let Some(warning) = handle.warning() {

@@ -59,6 +59,9 @@ pub struct InboxPanel {
     slow_seconds: String,
     template_status: String,
     template_body: String,
+    /// Answer the path whatever the signature says (no 401): a provider's happy path
+    /// tested before the keys match.
+    accept_invalid: bool,
 }
 
 impl InboxPanel {
@@ -223,6 +226,10 @@ impl InboxPanel {
                         .response
                         .labelled_by(label.id);
                     ui.end_row();
+                    ui.label("");
+                    ui.checkbox(&mut self.accept_invalid, "Accept anyway")
+                        .on_hover_text("Answer this path even when the signature is missing or does not verify, the client is unknown or the timestamp is off (a correct merchant refuses with 401; the list still shows the verdict)");
+                    ui.end_row();
                     match self.rule {
                         RuleChoice::Slow => {
                             widgets::text_row(ui, "Delay (seconds)", &mut self.slow_seconds);
@@ -254,6 +261,7 @@ impl InboxPanel {
                     Ok(rule) => shared.send(Command::Inbox(InboxCommand::SetAnswer {
                         path: self.rule_path.clone(),
                         rule,
+                        accept_invalid: self.accept_invalid,
                     })),
                     Err(e) => shared.notify(Level::Error, e),
                 }

@@ -59,6 +59,8 @@ pub enum InboxCommand {
     SetAnswer {
         path: String,
         rule: AnswerRule,
+        /// Answer by the rule whatever the verdict (no 401 for a bad signature).
+        accept_invalid: bool,
     },
 }
 
@@ -90,9 +92,20 @@ pub async fn handle(command: InboxCommand, context: &WorkerContext) -> Event {
             stop(context).await;
             Event::Inbox(InboxEvent::Stopped)
         }
-        InboxCommand::SetAnswer { path, rule } => {
-            let label = format!("{path}: {}", rule.label());
-            let result = set_answer(context, &path, rule).await.map(|()| label);
+        InboxCommand::SetAnswer {
+            path,
+            rule,
+            accept_invalid,
+        } => {
+            let refusals = if accept_invalid {
+                ", accepted whatever the signature says"
+            } else {
+                ", refused with 401 when the signature, client or timestamp is wrong"
+            };
+            let label = format!("{path}: {}{refusals}", rule.label());
+            let result = set_answer(context, &path, rule, accept_invalid)
+                .await
+                .map(|()| label);
             Event::Inbox(InboxEvent::AnswerSet(result))
         }
     }
@@ -145,9 +158,13 @@ pub async fn set_answer(
     context: &WorkerContext,
     path: &str,
     rule: AnswerRule,
+    accept_invalid: bool,
 ) -> Result<(), String> {
     match context.state.inbox.lock().await.as_ref() {
-        Some(handle) => handle.set_answer(path, rule).map_err(|e| e.to_string()),
+        Some(handle) => {
+            handle.set_accept_invalid(path, accept_invalid);
+            handle.set_answer(path, rule).map_err(|e| e.to_string())
+        }
         None => Err("the inbox is not listening".to_string()),
     }
 }

@@ -8,6 +8,7 @@
 //! serve.rs    one request → one Received (connections, timeouts and the body limit are
 //!             the shared `net::http` serve loop and body reader, as in the sandbox)
 //! verify.rs   the signature verdict (pure)
+//! gate.rs     refusing like a merchant (401) and answering repeats as the first (pure)
 //! answers.rs  what is answered per path, templates, canned failures (pure)
 //! record.rs   Received, the bounded list, conversion to a history Exchange
 //! notify.rs   send a provider-style signed notification to any URL (the composer)
@@ -30,17 +31,22 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A bad signature never changes the answer by itself (the developer reads the verdict;
-//! the provider sees a normal merchant); only an [`AnswerRule`] does.
+//! Like a correct merchant, the inbox refuses with `401xx00 Unauthorized. …` a request on
+//! a path it serves whose signature is missing or does not verify, whose client is not the
+//! expected one, or whose timestamp is too far from our clock (see `gate`); a path set to
+//! accept anyway ([`InboxHandle::set_accept_invalid`]) is answered by its [`AnswerRule`]
+//! whatever the verdict says, for testing a provider's happy path. A repeated notification
+//! gets the first answer again and is marked [`Received::duplicate`].
 
 pub mod answers;
+pub mod gate;
 pub mod local_sandbox;
 pub mod notify;
 pub mod record;
 mod serve;
 pub mod verify;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -134,6 +140,10 @@ struct Shared {
     limits: Limits,
     verification: RwLock<(VerificationKeys, VerificationMode)>,
     answers: RwLock<BTreeMap<String, AnswerRule>>,
+    /// Paths answered by their rule whatever the verdict (no 401).
+    accept_invalid: RwLock<BTreeSet<String>>,
+    /// Answers given to ids, for repeated notifications.
+    seen: Mutex<gate::SeenIds>,
     log: Mutex<record::ReceivedLog>,
     events: broadcast::Sender<Received>,
 }
@@ -151,6 +161,18 @@ impl Shared {
         // A panic elsewhere while holding the lock leaves a list that is still consistent
         // (push and pop are single steps), so keep using it.
         self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn seen(&self) -> MutexGuard<'_, gate::SeenIds> {
+        // Insert and evict leave the memory consistent at every step, as for the log.
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn accepts_invalid(&self, path: &str) -> bool {
+        self.accept_invalid
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(path)
     }
 }
 
@@ -212,6 +234,8 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
         },
         verification: RwLock::new((config.verification, config.mode)),
         answers: RwLock::new(BTreeMap::new()),
+        accept_invalid: RwLock::new(BTreeSet::new()),
+        seen: Mutex::new(gate::SeenIds::default()),
         log: Mutex::new(record::ReceivedLog::new(config.max_kept)),
         events,
     });
@@ -299,6 +323,33 @@ impl InboxHandle {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .map(|(p, r)| (p.clone(), r.clone()))
+            .collect()
+    }
+
+    /// Answer `path` by its rule whatever the verdict (`true`: the provider's happy path
+    /// with keys that do not match yet), or refuse like a merchant again (`false`).
+    pub fn set_accept_invalid(&self, path: &str, accept: bool) {
+        let path = normalise_path(path);
+        let mut paths = self
+            .shared
+            .accept_invalid
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if accept {
+            paths.insert(path);
+        } else {
+            paths.remove(&path);
+        }
+    }
+
+    /// The paths set to accept anyway.
+    pub fn accepting_invalid(&self) -> Vec<String> {
+        self.shared
+            .accept_invalid
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
             .collect()
     }
 

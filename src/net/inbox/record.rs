@@ -37,8 +37,14 @@ pub struct Received {
     /// The catalog's title for the path, e.g. "25 VA Payment".
     pub service: Option<String>,
     pub verdict: Verdict,
-    /// The rule that made the answer ("default", "slow 2.0 s, then default", …).
+    /// The rule that made the answer ("default", "slow 2.0 s, then default", "refused 401",
+    /// "duplicate: the first answer again", …).
     pub answer_rule: String,
+    /// A repeat of a notification already answered (same `paymentRequestId` or
+    /// `X-EXTERNAL-ID` on the same path): it got the first answer again.
+    pub duplicate: bool,
+    /// Why the inbox refused it with 401 (unknown client, timestamp, signature), if it did.
+    pub rejection: Option<String>,
     pub answered_status: u16,
     pub answered_headers: Vec<(String, String)>,
     pub answered_body: String,
@@ -91,6 +97,8 @@ impl Received {
             variant: self.verdict.variant.clone(),
             skew_seconds: self.verdict.skew_seconds,
             answered_status: self.answered_status,
+            duplicate: self.duplicate,
+            reason: self.rejection.clone(),
             detail: self.verdict.detail.clone(),
         }
     }
@@ -112,8 +120,13 @@ impl Received {
             .unwrap_or_default();
         // The time of day is enough on a terminal; the date is in the history.
         let clock = self.time.get(11..23).unwrap_or(&self.time);
+        let marks = match (&self.rejection, self.duplicate) {
+            (Some(reason), _) => format!(" (refused: {reason})"),
+            (None, true) => " (duplicate: first answer again)".to_string(),
+            (None, false) => String::new(),
+        };
         format!(
-            "{clock} {} {} answered {} · {signature}{skew} · {}",
+            "{clock} {} {} answered {}{marks} · {signature}{skew} · {}",
             self.method,
             self.target(),
             self.answered_status,
@@ -164,7 +177,8 @@ fn is_credential_header(name: &str) -> bool {
     crate::snap::headers::is_sensitive(name)
 }
 
-/// `{"time","method","path","signatureValid","variant","skewSeconds","answeredStatus","detail"}`.
+/// `{"time","method","path","signatureValid","variant","skewSeconds","answeredStatus",
+/// "duplicate","reason"?,"detail"}` (`reason` only for a refused request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SummaryLine {
@@ -175,6 +189,11 @@ pub struct SummaryLine {
     pub variant: Option<String>,
     pub skew_seconds: Option<i64>,
     pub answered_status: u16,
+    /// The first answer was given again to a repeated notification.
+    pub duplicate: bool,
+    /// Why it was refused (401); absent when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub detail: String,
 }
 
@@ -240,6 +259,8 @@ mod tests {
             service: Some("73 Access Token B2B".into()),
             verdict: Verdict::default(),
             answer_rule: "default".into(),
+            duplicate: false,
+            rejection: None,
             answered_status: 200,
             answered_headers: vec![("content-type".into(), "application/json".into())],
             answered_body: r#"{"responseCode":"2007300","accessToken":"issued-token-0123456789"}"#

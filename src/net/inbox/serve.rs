@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::answers::{self, Answer, AnswerInput, AnswerRule};
+use super::gate;
 use super::record::Received;
 use super::verify::{self, InboundRequest, Verdict};
 use super::{Limits, Shared};
@@ -81,6 +82,10 @@ struct Decision {
     rule_label: String,
     /// Close the connection after answering (the body was not read to its end).
     close: bool,
+    /// The first answer to the same notification, given again.
+    duplicate: bool,
+    /// Why the request was refused (401), when it was.
+    rejection: Option<String>,
 }
 
 async fn handle(
@@ -105,6 +110,8 @@ async fn handle(
         answer,
         rule_label,
         close,
+        duplicate,
+        rejection,
     } = decision;
     let response_headers = response_headers(&answer, close);
 
@@ -129,6 +136,8 @@ async fn handle(
         body_truncated: read.seen > kept_len || !read.is_complete(),
         verdict,
         answer_rule: rule_label,
+        duplicate,
+        rejection,
         answered_status: answer.status,
         answered_headers: response_headers
             .iter()
@@ -151,7 +160,8 @@ async fn handle(
     build_response(answer, response_headers)
 }
 
-/// A whole body arrived: judge the signature, answer by the path's rule.
+/// A whole body arrived: judge the signature, refuse it like a merchant (unless the path
+/// accepts anything), answer a repeat as the first, otherwise answer by the path's rule.
 fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) -> Decision {
     let rule = shared
         .answers
@@ -165,23 +175,63 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let verdict = verify::judge(
-        &InboundRequest {
-            method: &head.method,
-            path: &head.path,
-            query: head.query.as_deref(),
-            headers: &head.headers,
-            body: body_text,
-        },
-        &keys,
-        mode,
-        chrono::Utc::now(),
-    );
-    let answer = match std::str::from_utf8(bytes) {
-        Err(e) if rule == AnswerRule::Default && answers::is_json_path(&head.path) => {
+    let request = InboundRequest {
+        method: &head.method,
+        path: &head.path,
+        query: head.query.as_deref(),
+        headers: &head.headers,
+        body: body_text,
+    };
+    let verdict = verify::judge(&request, &keys, mode, chrono::Utc::now());
+    let can_verify = keys.counterparty_public_key.is_some() || keys.client_secret.is_some();
+    let gated = gate::applies(&request, rule != AnswerRule::Default, can_verify)
+        && !shared.accepts_invalid(&head.path);
+    if gated
+        && let Some(refused) = gate::check(&request, &verdict, keys.expected_client_id.as_deref())
+    {
+        return Decision {
+            verdict,
+            answer: refused.answer,
+            rule_label: "refused 401".to_string(),
+            close: false,
+            duplicate: false,
+            rejection: Some(refused.reason),
+        };
+    }
+    let duplicate_keys = gate::duplicate_keys(&request);
+    // Held across the answer, so two copies arriving together get one answer.
+    let mut seen = shared.seen();
+    if let Some(first) = seen.answer_for(&duplicate_keys) {
+        return Decision {
+            verdict,
+            answer: first,
+            rule_label: "duplicate: the first answer again".to_string(),
+            close: false,
+            duplicate: true,
+            rejection: None,
+        };
+    }
+    let answer = answer_by_rule(&rule, &request, bytes);
+    if (200..300).contains(&answer.status) {
+        seen.remember(&duplicate_keys, &answer);
+    }
+    Decision {
+        verdict,
+        answer,
+        rule_label: rule.label(),
+        close: false,
+        duplicate: false,
+        rejection: None,
+    }
+}
+
+/// The path's rule applied (a body that is not UTF-8 is refused first on a JSON path).
+fn answer_by_rule(rule: &AnswerRule, request: &InboundRequest<'_>, bytes: &[u8]) -> Answer {
+    match std::str::from_utf8(bytes) {
+        Err(e) if *rule == AnswerRule::Default && answers::is_json_path(request.path) => {
             answers::error_answer(
                 400,
-                &head.path,
+                request.path,
                 "00",
                 &format!(
                     "Bad Request. The body is not UTF-8 text (invalid byte at offset {})",
@@ -190,21 +240,15 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
             )
         }
         _ => answers::answer(
-            &rule,
+            rule,
             &AnswerInput {
-                method: &head.method,
-                path: &head.path,
-                query: head.query.as_deref(),
-                headers: &head.headers,
-                body: body_text,
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                headers: request.headers,
+                body: request.body,
             },
         ),
-    };
-    Decision {
-        verdict,
-        answer,
-        rule_label: rule.label(),
-        close: false,
     }
 }
 
@@ -267,6 +311,8 @@ fn decide_unfinished((status, rule_label, message): (u16, &str, String), head: &
         answer: answers::error_answer(status, &head.path, "00", &message),
         rule_label: rule_label.to_string(),
         close: true,
+        duplicate: false,
+        rejection: None,
     }
 }
 
