@@ -1226,6 +1226,8 @@ fn the_cli_takes_the_key_from_a_running_sandbox_prints_text_and_stops_on_sigterm
     let checks = next_line(&stdout, "keys line");
     assert!(checks.contains("SHA256:"), "{checks}");
     next_line(&stdout, "answers line");
+    let refusals = next_line(&stdout, "refusals line");
+    assert!(refusals.contains("401"), "{refusals}");
 
     runtime.block_on(async {
         let sent = send_test_notification(&notification(
