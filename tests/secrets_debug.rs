@@ -28,7 +28,8 @@ use snap_console::worker::workbench::{
 use snap_console::worker::{Command, Event, FileChoice};
 
 const CLIENT_SECRET: &str = "client-secret-4f1d9a";
-const PRIVATE_PEM: &str =
+/// Not a key: a PEM-shaped marker whose body must never appear in any printed message.
+const FAKE_TEST_PRIVATE_PEM: &str =
     "-----BEGIN PRIVATE KEY-----\nMIIEvQprivatebody\n-----END PRIVATE KEY-----";
 const PASSPHRASE: &str = "passphrase-77ab";
 const TOKEN: &str = "token-9c2e11";
@@ -44,7 +45,7 @@ const ALL_SECRETS: [&str; 5] = [
 fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: Secret::from(CLIENT_SECRET),
-        private_key_pem: Secret::from(PRIVATE_PEM),
+        private_key_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
     }
 }
 
@@ -100,23 +101,23 @@ fn commands() -> Vec<Command> {
             passphrase: Some(Secret::from(PASSPHRASE)),
         }),
         Command::Keys(KeysCommand::SavePrivate {
-            pem: Secret::from(PRIVATE_PEM),
+            pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
             passphrase: Some(Secret::from(PASSPHRASE)),
             to: FileChoice::Dialog,
         }),
         Command::Keys(KeysCommand::ExportPublic {
-            private_pem: Secret::from(PRIVATE_PEM),
+            private_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
             to: FileChoice::Dialog,
         }),
         Command::Keys(KeysCommand::Fingerprint {
             hash: 1,
-            pem: Secret::from(PRIVATE_PEM),
+            pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
         }),
         Command::Sandbox(SandboxCommand::Start(SandboxStart {
             profile_id: "p1".into(),
             client_id: "client".into(),
             client_secret: Secret::from(CLIENT_SECRET),
-            private_key_pem: Secret::from(PRIVATE_PEM),
+            private_key_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
             inbox_keys: Some(inbox_keys()),
         })),
         Command::Composer(ComposerCommand::Send {
@@ -133,7 +134,7 @@ fn commands() -> Vec<Command> {
         Command::Composer(ComposerCommand::SendTestNotification {
             url: "http://127.0.0.1:1/".into(),
             client_id: "client".into(),
-            private_key_pem: Secret::from(PRIVATE_PEM),
+            private_key_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
             body: "{}".into(),
         }),
         Command::Workbench(WorkbenchCommand::Sign {
@@ -147,7 +148,7 @@ fn commands() -> Vec<Command> {
         Command::Workbench(WorkbenchCommand::Diagnose {
             generation: 1,
             input: input(),
-            key: KeyMaterial::PrivateKeyPem(Secret::from(PRIVATE_PEM)),
+            key: KeyMaterial::PrivateKeyPem(Secret::from(FAKE_TEST_PRIVATE_PEM)),
             expected: "sig".into(),
         }),
         Command::Workbench(WorkbenchCommand::CrossCheck {
@@ -158,7 +159,7 @@ fn commands() -> Vec<Command> {
                 timestamp: "t".into(),
                 kind: CrossCheckKind::Auth {
                     client_id: "client".into(),
-                    private_key_pem: PRIVATE_PEM.into(),
+                    private_key_pem: FAKE_TEST_PRIVATE_PEM.into(),
                 },
                 verify_tls: true,
                 timeout: Duration::from_secs(1),
@@ -175,7 +176,7 @@ fn commands() -> Vec<Command> {
 fn events() -> Vec<Event> {
     vec![Event::Keys(KeysEvent::PrivateKeyReady {
         profile_id: "p1".into(),
-        private_pem: Secret::from(PRIVATE_PEM),
+        private_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
         summary: "loaded".into(),
     })]
 }
