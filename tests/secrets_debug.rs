@@ -46,6 +46,7 @@ fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: Secret::from(CLIENT_SECRET),
         private_key_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
+        ..ProfileSecrets::default()
     }
 }
 

@@ -55,6 +55,14 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
     let text = chain(e);
     let lower = text.to_ascii_lowercase();
     let failure = |kind, message| ClientFailure { kind, message };
+    if let Some(alert) = client_certificate_refusal(&lower) {
+        return failure(
+            FailureKind::Tls,
+            format!(
+                "the server at {target} refused this client's certificate (TLS alert {alert}): it demands mutual TLS with a certificate it trusts; set the profile's client certificate and key (PEM or PKCS#12), or check they are the ones registered with the provider"
+            ),
+        );
+    }
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         return failure(
             FailureKind::Tls,
@@ -104,6 +112,25 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
         FailureKind::Other,
         format!("the request to {target} failed: {text}"),
     )
+}
+
+/// The alert a server sends when it wants a client certificate it did not get, or does not
+/// trust the one it got (rustls words a received alert as `received fatal alert: Name`).
+fn client_certificate_refusal(lower: &str) -> Option<&'static str> {
+    let (_, after) = lower.split_once("received fatal alert: ")?;
+    [
+        ("certificaterequired", "CertificateRequired"),
+        ("badcertificate", "BadCertificate"),
+        ("unknownca", "UnknownCA"),
+        ("certificateunknown", "CertificateUnknown"),
+        ("unsupportedcertificate", "UnsupportedCertificate"),
+        ("certificaterevoked", "CertificateRevoked"),
+        ("certificateexpired", "CertificateExpired"),
+        ("handshakefailure", "HandshakeFailure"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| after.starts_with(needle))
+    .map(|(_, name)| name)
 }
 
 fn connect_message(e: &reqwest::Error, target: &str) -> String {
