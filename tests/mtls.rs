@@ -858,3 +858,153 @@ fn cli_send_uses_the_profile_proxy_and_never_the_environments() {
     assert_eq!(cli_sandbox::code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 }
+
+// ---------------------------------------------------------------- the window
+
+mod window {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use snap_console::store::paths::AppPaths;
+    use snap_console::ui::SnapApp;
+
+    pub struct Window {
+        pub harness: Harness<'static, SnapApp>,
+        _runtime: tokio::runtime::Runtime,
+    }
+
+    pub fn open(home: &Path) -> Window {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let app = SnapApp::new(runtime.handle(), AppPaths::under(home));
+        let harness = Harness::builder()
+            .with_size([1280.0, 1400.0])
+            .build_ui_state(|ui, app: &mut SnapApp| app.show(ui), app);
+        Window {
+            harness,
+            _runtime: runtime,
+        }
+    }
+
+    impl Window {
+        pub fn wait_for(
+            &mut self,
+            what: &str,
+            mut done: impl FnMut(&Harness<'static, SnapApp>) -> bool,
+        ) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                self.harness.step();
+                if done(&self.harness) {
+                    return;
+                }
+                if Instant::now() >= deadline {
+                    let notices: Vec<String> = self
+                        .harness
+                        .state()
+                        .ctx
+                        .notices
+                        .iter()
+                        .map(|n| n.text.clone())
+                        .collect();
+                    panic!("timed out waiting for {what}; notices {notices:?}");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        pub fn wait_for_label(&mut self, label: &str) {
+            let wanted = label.to_string();
+            self.wait_for(label, move |h| {
+                h.query_all_by_label_contains(&wanted).next().is_some()
+            });
+        }
+
+        pub fn click(&mut self, label: &str) {
+            self.harness.get_by_label(label).click();
+            self.harness.step();
+            self.harness.step();
+        }
+
+        /// Select everything in a field and type over it.
+        pub fn replace_text(&mut self, label: &str, text: &str) {
+            self.harness.get_by_label(label).focus();
+            self.harness.step();
+            self.harness
+                .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+            self.harness.get_by_label(label).type_text(text);
+            self.harness.step();
+            self.harness.step();
+        }
+
+        pub fn type_into(&mut self, label: &str, text: &str) {
+            self.harness.get_by_label(label).focus();
+            self.harness.step();
+            self.harness.get_by_label(label).type_text(text);
+            self.harness.step();
+            self.harness.step();
+        }
+    }
+}
+
+/// The credentials panel loads a PKCS#12 client certificate and a CA bundle from typed
+/// paths, takes a proxy URL (and warns about one with a password), and saves the key among
+/// the secrets only.
+#[test]
+fn the_window_loads_a_client_certificate_a_ca_bundle_and_a_proxy() {
+    let pki = make_pki();
+    let home = tempfile::tempdir().unwrap();
+    let mut window = window::open(home.path());
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("Client certificate: none");
+
+    window.type_into(
+        "Client certificate file path",
+        pki.path("client.p12").to_str().unwrap(),
+    );
+    window.type_into("Certificate passphrase", "wrong");
+    window.click("Load client certificate from path");
+    window.wait_for_label("passphrase is wrong");
+
+    window.replace_text("Certificate passphrase", P12_PASS);
+    window.click("Load client certificate from path");
+    window.wait_for_label("Client certificate: CN=merchant-client");
+
+    window.type_into("CA bundle file path", pki.path("ca.pem").to_str().unwrap());
+    window.click("Load CA bundle from path");
+    window.wait_for_label("Extra CA certificates: CN=Test Private CA");
+
+    window.type_into("Proxy URL", "http://user:pw@proxy.corp:3128");
+    window.wait_for_label("holds a password");
+    window.replace_text("Proxy URL", "http://proxy.corp:3128");
+
+    let paths = snap_console::store::paths::AppPaths::under(home.path());
+    window.wait_for("the profile saved with its connection", |_| {
+        let loaded = snap_console::store::profiles::load(&paths);
+        loaded.book.active_profile().is_some_and(|p| {
+            p.proxy_url == "http://proxy.corp:3128"
+                && p.client_cert_pem.contains("BEGIN CERTIFICATE")
+                && p.ca_bundle_pem.contains("BEGIN CERTIFICATE")
+        })
+    });
+    let loaded = snap_console::store::profiles::load(&paths);
+    let id = loaded.book.active.clone().unwrap();
+    assert!(
+        loaded
+            .book
+            .secrets_of(&id)
+            .client_cert_key_pem
+            .expose()
+            .contains("PRIVATE KEY")
+    );
+    let public = std::fs::read_to_string(paths.profiles_file()).unwrap();
+    assert!(!public.contains("PRIVATE KEY"));
+
+    window.click("Remove client certificate");
+    window.wait_for_label("Client certificate: none");
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use egui::{ComboBox, Grid, RichText, ScrollArea, Ui};
 
 use super::context::{Action, AppContext, Level, Panel};
+use super::credentials_connection::ConnectionSection;
 use super::widgets;
 use crate::model::{Profile, ProfileBook, Secret, SignatureMode, TimestampStyle, new_profile_id};
 use crate::snap::minify::MinifyMode;
@@ -29,6 +30,7 @@ pub struct CredentialsPanel {
     passphrase_for: Option<(String, PathBuf)>,
     dialog_missing: bool,
     bits: usize,
+    connection: ConnectionSection,
 }
 
 impl CredentialsPanel {
@@ -249,6 +251,8 @@ impl CredentialsPanel {
         self.private_key_section(ui, shared, &id, &secrets.private_key_pem);
         ui.add_space(10.0);
         self.public_key_section(ui, shared, &id, &profile.counterparty_public_key_pem);
+        ui.add_space(10.0);
+        self.connection.draw(ui, shared, &mut profile, &mut secrets);
 
         if (profile.clone(), secrets.clone()) != before {
             shared.book.profiles[index] = profile;
@@ -394,7 +398,8 @@ impl Panel for CredentialsPanel {
         self.draw(ui, ctx);
     }
 
-    fn take_event(&mut self, event: Event, _ctx: &mut AppContext) -> Option<Event> {
+    fn take_event(&mut self, event: Event, ctx: &mut AppContext) -> Option<Event> {
+        let event = self.connection.take_event(event, ctx)?;
         match event {
             Event::Keys(KeysEvent::PassphraseNeeded { profile_id, path }) => {
                 self.ask_passphrase(profile_id, path);
