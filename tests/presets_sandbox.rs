@@ -304,3 +304,140 @@ fn the_window_makes_a_new_profile_from_a_preset() {
         "credentials are the user's to add"
     );
 }
+
+#[path = "common/servers.rs"]
+mod servers;
+
+/// A provider whose notifications follow ASPI's asymmetric rule gets them signed that way
+/// (METHOD:path:bodyHash:timestamp), verifiable with the key the sandbox serves.
+#[tokio::test]
+async fn notifications_follow_the_providers_rule() {
+    use snap_console::snap::signature::{self, SignatureInput, SignatureKind, VerifyingSecret};
+    let aspi = presets::find("aspi-sandbox").unwrap();
+    assert_eq!(aspi.notification_rule, "transaction");
+    let merchant = servers::echo();
+    let partner = keys::parse_private_key(partner_pem().as_bytes(), None).unwrap();
+    let notification = keys::parse_private_key(
+        &std::fs::read(cli_sandbox::fixture("test_rsa1024_pkcs8.pem")).unwrap(),
+        None,
+    )
+    .unwrap();
+    let notification_public = notification.key.to_public_key();
+    let (probe, _) = profile_of(&aspi, "http://placeholder");
+    let mut config = SandboxConfig::new(
+        CLIENT_ID,
+        Zeroizing::new(CLIENT_SECRET.to_string()),
+        partner.key.to_public_key(),
+        notification.key,
+    );
+    config.provider = ProviderStyle::of_profile(&probe, NotificationRule::Transaction);
+    config.notify_url = Some(merchant.url());
+    let handle = sandbox::start(config).await.unwrap();
+    let (profile, secrets) = profile_of(&aspi, handle.base_url());
+    let tokens = TokenCache::default();
+    let payment = catalog::by_code("25").unwrap();
+    let run = flow::exchange(
+        &profile,
+        &secrets,
+        payment,
+        &draft(payment, &profile, &secrets),
+        &tokens,
+        None,
+    )
+    .await;
+    assert_eq!(response_code(&run), "2002500");
+
+    let got = merchant
+        .next_request(std::time::Duration::from_secs(10))
+        .await
+        .expect("a notification");
+    let header = |name: &str| got.header(name).unwrap_or_default().to_string();
+    let input = SignatureInput {
+        kind: SignatureKind::AsymmetricTransaction,
+        timestamp: header("x-timestamp"),
+        method: got.method.clone(),
+        path: got.path.clone(),
+        body: got.body_text(),
+        ..SignatureInput::default()
+    };
+    let prepared = signature::prepare(&input).unwrap();
+    let verdict = signature::verify(
+        &prepared,
+        VerifyingSecret::Rsa(&notification_public),
+        &header("x-signature"),
+    );
+    assert_eq!(
+        verdict.map(|v| v.valid),
+        Ok(true),
+        "signed METHOD:path:bodyHash:timestamp"
+    );
+    handle.stop().await;
+}
+
+/// `snap-console sandbox --preset nicepay-snap`: the banner names the preset and its
+/// context root, and the sandbox answers under it only.
+#[test]
+fn the_sandbox_command_plays_a_preset() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_snap-console"))
+        .args([
+            "sandbox",
+            "--preset",
+            "nicepay-snap",
+            "--json",
+            "--credentials-dir",
+        ])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let banner: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+    let base = banner["baseUrl"].as_str().unwrap_or_default().to_string();
+    let key_url = banner["notificationPublicKeyUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (inside, outside, key) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let status = |url: String| {
+            let http = http.clone();
+            async move {
+                http.post(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            }
+        };
+        let key = http
+            .get(&key_url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        (
+            status(format!("{base}/nicepay/v1.0/access-token/b2b")).await,
+            status(format!("{base}/api/v1.0/access-token/b2b")).await,
+            key,
+        )
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(banner["preset"], "nicepay-snap", "{line}");
+    assert_eq!(banner["contextRoot"], "/nicepay", "{line}");
+    assert_eq!(
+        key, 200,
+        "the notification key URL includes the context root: {key_url}"
+    );
+    assert_eq!(outside, 404, "outside the context root");
+    assert!(
+        inside != 404 && inside != 0,
+        "the token path under the root is served: {inside}"
+    );
+}
