@@ -920,3 +920,39 @@ fn the_window_loads_a_client_certificate_a_ca_bundle_and_a_proxy() {
     window.click("Remove client certificate");
     window.wait_for_label("Client certificate: none");
 }
+
+/// The workbench's cross-check with a provider's signature utility uses the profile's
+/// connection too: through its proxy, never the environment's (it may carry a private key).
+#[test]
+fn the_cross_check_goes_through_the_profiles_proxy() {
+    use snap_console::net::client::ConnectionSettings;
+    use snap_console::net::utilities::{CrossCheckKind, CrossCheckRequest, cross_check};
+    let env = cli_sandbox::Env::new();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let proxy = runtime.block_on(proxy());
+    let key = std::fs::read_to_string(cli_sandbox::fixture("test_rsa2048_pkcs8.pem")).unwrap();
+    let request = CrossCheckRequest {
+        base_url: env.base_url.clone(),
+        api_prefix: "/api".into(),
+        timestamp: "2024-11-29T14:15:00+07:00".into(),
+        kind: CrossCheckKind::Auth {
+            client_id: cli_sandbox::CLIENT_ID.into(),
+            private_key_pem: key,
+        },
+        connection: ConnectionSettings {
+            proxy_url: proxy.url(),
+            ..ConnectionSettings::default()
+        },
+        timeout: Duration::from_secs(10),
+    };
+    assert!(request.connection.proxied());
+    let signature = runtime.block_on(cross_check(&request));
+    assert!(signature.is_ok(), "{signature:?}");
+    let host = env.base_url.trim_start_matches("http://");
+    assert_eq!(
+        proxy.lines(),
+        vec![format!(
+            "POST http://{host}/api/v1.0/utilities/signature-auth HTTP/1.1"
+        )]
+    );
+}

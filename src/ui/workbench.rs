@@ -15,8 +15,8 @@ use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{PartName, SignatureInput, SignatureKind};
 use crate::worker::composer::BuiltRequest;
 use crate::worker::workbench::{
-    CrossCheckKind, CrossCheckRequest, KeyMaterial, SignatureJob, SignatureOutcome,
-    WorkbenchCommand, WorkbenchEvent, is_loopback,
+    ConnectionSettings, CrossCheckKind, CrossCheckRequest, KeyMaterial, SignatureJob,
+    SignatureOutcome, WorkbenchCommand, WorkbenchEvent, is_loopback,
 };
 use crate::worker::{Command, Event};
 
@@ -469,7 +469,7 @@ impl WorkbenchPanel {
             api_prefix: profile.api_prefix.clone(),
             timestamp: self.timestamp.clone(),
             kind,
-            verify_tls: profile.verify_tls,
+            connection: ConnectionSettings::of(profile, &secrets),
             timeout: std::time::Duration::from_secs(profile.timeout_seconds.max(1)),
         })
     }
@@ -490,7 +490,8 @@ impl WorkbenchPanel {
             .clicked()
         {
             match self.cross_check_request(kind, shared) {
-                Ok(request) if is_loopback(&request.base_url) => {
+                // Through a proxy even a loopback URL leaves this machine's hands.
+                Ok(request) if is_loopback(&request.base_url) && !request.connection.proxied() => {
                     self.start_cross_check(request, shared)
                 }
                 Ok(request) => self.state.confirm_remote = Some(request),

@@ -7,16 +7,52 @@
 use zeroize::Zeroizing;
 
 use super::send::SendError;
-use crate::model::{Profile, ProfileSecrets};
+use crate::model::{Profile, ProfileSecrets, Secret};
 use crate::net::http;
+
+/// A profile's connection settings on their own, for callers that are not the composer (the
+/// workbench's cross-check with a provider's signature utilities).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    pub verify_tls: bool,
+    pub client_cert_pem: String,
+    /// `Secret`: a `{:?}` never shows it.
+    pub client_key_pem: Secret,
+    pub ca_bundle_pem: String,
+    pub proxy_url: String,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        ConnectionSettings::of(&Profile::default(), &ProfileSecrets::default())
+    }
+}
+
+impl ConnectionSettings {
+    pub fn of(profile: &Profile, secrets: &ProfileSecrets) -> ConnectionSettings {
+        ConnectionSettings {
+            verify_tls: profile.verify_tls,
+            client_cert_pem: profile.client_cert_pem.clone(),
+            client_key_pem: secrets.client_cert_key_pem.clone(),
+            ca_bundle_pem: profile.ca_bundle_pem.clone(),
+            proxy_url: profile.proxy_url.clone(),
+        }
+    }
+
+    /// Whether requests go through a proxy (then even a loopback URL leaves this machine's
+    /// hands, and a private key must not travel without a yes).
+    pub fn proxied(&self) -> bool {
+        !self.proxy_url.trim().is_empty()
+    }
+}
 
 /// A client for a plain connection: no identity, no extra CAs, no proxy.
 pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, SendError> {
-    let profile = Profile {
+    let settings = ConnectionSettings {
         verify_tls,
-        ..Profile::default()
+        ..ConnectionSettings::default()
     };
-    http_client_for(&profile, &ProfileSecrets::default())
+    build(builder_for(&settings)?)
 }
 
 /// The client for `profile`: each of its connection settings applied, each refusal
@@ -25,26 +61,36 @@ pub fn http_client_for(
     profile: &Profile,
     secrets: &ProfileSecrets,
 ) -> Result<reqwest::Client, SendError> {
+    build(builder_for(&ConnectionSettings::of(profile, secrets))?)
+}
+
+/// A client builder with these settings, for a caller that adds its own (a timeout).
+pub fn builder_for(settings: &ConnectionSettings) -> Result<reqwest::ClientBuilder, SendError> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .user_agent(concat!("snap-console/", env!("CARGO_PKG_VERSION")))
-        .danger_accept_invalid_certs(!profile.verify_tls);
-    if !profile.ca_bundle_pem.trim().is_empty() {
-        for cert in reqwest::Certificate::from_pem_bundle(profile.ca_bundle_pem.as_bytes())
+        .danger_accept_invalid_certs(!settings.verify_tls);
+    if !settings.ca_bundle_pem.trim().is_empty() {
+        for cert in reqwest::Certificate::from_pem_bundle(settings.ca_bundle_pem.as_bytes())
             .map_err(|e| setting_error("extra CA bundle", &e))?
         {
             builder = builder.add_root_certificate(cert);
         }
     }
-    if let Some(identity) = identity_of(profile, secrets)? {
+    if let Some(identity) = identity_of(settings)? {
         builder = builder.identity(identity);
     }
-    let proxy = profile.proxy_url.trim();
+    let proxy = settings.proxy_url.trim();
     if !proxy.is_empty() {
         let proxy = reqwest::Proxy::all(proxy).map_err(|e| setting_error("proxy URL", &e))?;
         builder = builder.proxy(proxy);
     }
+    Ok(builder)
+}
+
+/// Build, wording the failures a person can act on.
+pub fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, SendError> {
     builder.build().map_err(|e| {
         let chain = http::error_chain(&e);
         // rustls checks the key against the certificate only here.
@@ -60,12 +106,9 @@ pub fn http_client_for(
 }
 
 /// The mTLS identity, when the profile has a client certificate; its key must be there too.
-fn identity_of(
-    profile: &Profile,
-    secrets: &ProfileSecrets,
-) -> Result<Option<reqwest::Identity>, SendError> {
-    let cert = profile.client_cert_pem.trim();
-    let key = secrets.client_cert_key_pem.expose().trim();
+fn identity_of(settings: &ConnectionSettings) -> Result<Option<reqwest::Identity>, SendError> {
+    let cert = settings.client_cert_pem.trim();
+    let key = settings.client_key_pem.expose().trim();
     match (cert.is_empty(), key.is_empty()) {
         (true, true) => Ok(None),
         (false, true) => Err(SendError::Other(

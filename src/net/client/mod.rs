@@ -34,7 +34,7 @@ pub mod request;
 pub mod send;
 pub mod token;
 
-pub use connection::{http_client, http_client_for};
+pub use connection::{ConnectionSettings, http_client, http_client_for};
 pub use curl::curl;
 pub use decode::{ResponseSummary, describe_response};
 pub use headers::HeaderOverride;

@@ -56,12 +56,19 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
     let lower = text.to_ascii_lowercase();
     let failure = |kind, message| ClientFailure { kind, message };
     if let Some(alert) = client_certificate_refusal(&lower) {
-        return failure(
-            FailureKind::Tls,
+        const REMEDY: &str = "set the profile's client certificate and key (PEM or PKCS#12), or check they are the ones registered with the provider";
+        // HandshakeFailure is what TLS 1.2 servers send for a missing client certificate,
+        // but also for other disagreements: say so.
+        let message = if alert == "HandshakeFailure" {
             format!(
-                "the server at {target} refused this client's certificate (TLS alert {alert}): it demands mutual TLS with a certificate it trusts; set the profile's client certificate and key (PEM or PKCS#12), or check they are the ones registered with the provider"
-            ),
-        );
+                "the TLS handshake with {target} failed (TLS alert {alert}); if this server demands mutual TLS, it refused this client's certificate: {REMEDY}"
+            )
+        } else {
+            format!(
+                "the server at {target} refused this client's certificate (TLS alert {alert}): it demands mutual TLS with a certificate it trusts; {REMEDY}"
+            )
+        };
+        return failure(FailureKind::Tls, message);
     }
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         return failure(
@@ -219,6 +226,22 @@ fn io_kind(e: &reqwest::Error) -> Option<io::ErrorKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_about_the_client_certificate_are_recognised() {
+        let seen = |text: &str| client_certificate_refusal(&text.to_ascii_lowercase());
+        assert_eq!(
+            seen("error: received fatal alert: CertificateRequired"),
+            Some("CertificateRequired")
+        );
+        assert_eq!(seen("received fatal alert: UnknownCA"), Some("UnknownCA"));
+        assert_eq!(seen("received fatal alert: ProtocolVersion"), None);
+        assert_eq!(
+            seen("invalid peer certificate: UnknownIssuer"),
+            None,
+            "our refusal of the server's certificate is another matter"
+        );
+    }
 
     async fn failed_call(url: &str) -> Option<reqwest::Error> {
         let client = reqwest::Client::builder()
