@@ -130,17 +130,31 @@ pub fn parse(name: &str, text: &str) -> Result<Preset, PresetError> {
 
 /// `profile` with the preset's settings laid over it; every other field is kept.
 pub fn apply(preset: &Preset, profile: &Profile) -> Result<Profile, PresetError> {
-    let invalid = |problem: String| PresetError::Invalid {
+    let settings = preset.profile.iter().map(|(k, v)| (k.as_str(), v.clone()));
+    with_settings(profile, settings).map_err(|problem| PresetError::Invalid {
         name: preset.name.clone(),
         problem,
-    };
-    let mut value = serde_json::to_value(profile).map_err(|e| invalid(e.to_string()))?;
+    })
+}
+
+/// `profile` with these settings (JSON names of [`SETTINGS`], values as `profiles.json`
+/// writes them) laid over it: what a preset does, and what the workbench's "Apply to
+/// profile" does with a diagnosis. A name outside [`SETTINGS`] or a value the profile
+/// cannot read is refused, naming it.
+pub fn with_settings<'a>(
+    profile: &Profile,
+    settings: impl IntoIterator<Item = (&'a str, Value)>,
+) -> Result<Profile, String> {
+    let mut value = serde_json::to_value(profile).map_err(|e| e.to_string())?;
     if let Some(fields) = value.as_object_mut() {
-        for (key, setting) in &preset.profile {
-            fields.insert(key.clone(), setting.clone());
+        for (key, setting) in settings {
+            if !SETTINGS.contains(&key) {
+                return Err(format!("'{key}' is not a setting a preset may fill"));
+            }
+            fields.insert(key.to_string(), setting);
         }
     }
-    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -186,6 +200,23 @@ mod tests {
         );
         assert_eq!(filled.client_id, "IONPAYTEST", "credentials are kept");
         assert_eq!(filled.name, "mine");
+    }
+
+    #[test]
+    fn every_setting_the_diagnosis_names_applies_to_a_profile() {
+        use crate::snap::diagnose::variants::{Remedy, VARIANTS};
+        for variant in VARIANTS {
+            let Remedy::Setting { field, value } = variant.remedy else {
+                continue;
+            };
+            let value = value.replace("<the segment>", "/nicepay");
+            let applied = with_settings(&Profile::default(), [(field, Value::from(value.clone()))]);
+            let Ok(applied) = applied else {
+                panic!("{field} = {value}: {applied:?}")
+            };
+            let json = serde_json::to_value(&applied).unwrap_or_default();
+            assert_eq!(json[field], Value::from(value), "{field}");
+        }
     }
 
     #[test]

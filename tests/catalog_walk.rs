@@ -83,6 +83,7 @@ fn sandbox_profile(base_url: &str) -> (Profile, ProfileSecrets) {
     let secrets = ProfileSecrets {
         client_secret: CLIENT_SECRET.into(),
         private_key_pem: private_key_pem().into(),
+        ..ProfileSecrets::default()
     };
     (profile, secrets)
 }

@@ -68,6 +68,7 @@ fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: CLIENT_SECRET.into(),
         private_key_pem: private_key_pem().into(),
+        ..ProfileSecrets::default()
     }
 }
 

@@ -30,7 +30,7 @@ mod snap_vectors;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
-use snap_console::snap::diagnose::{Family, Remedy, VARIANTS, Variant, diagnose_at};
+use snap_console::snap::diagnose::{Family, Remedy, VARIANTS, Variant, diagnose_at, variants};
 use snap_console::snap::minify::{MinifyMode, minify};
 use snap_console::snap::signature::{SignatureInput, SignatureKind, VerifyingSecret};
 use snap_vectors::{public_key, vectors_dir};
@@ -446,6 +446,10 @@ fn cases_where(
 struct Tally {
     total: usize,
     exact: usize,
+    /// Cases whose applied families include a provider convention (a setting remedy), and
+    /// of those, the ones where the diagnosis names every such setting's field.
+    with_setting: usize,
+    setting_named: usize,
     equivalent: usize,
     missed: Vec<String>,
     equivalents: Vec<String>,
@@ -463,6 +467,20 @@ fn run_case(kind: SignatureKind, applied: &[Family], tally: &mut Tally) {
     };
     let d = diagnose_at(&fx.input, BASE_URL, &signature, secret).expect("diagnose runs");
     tally.total += 1;
+    let wanted_fields: BTreeSet<&str> = applied
+        .iter()
+        .filter_map(|f| match variants::variant(*f).map(|v| v.remedy) {
+            Some(Remedy::Setting { field, .. }) => Some(field),
+            _ => None,
+        })
+        .collect();
+    if !wanted_fields.is_empty() {
+        tally.with_setting += 1;
+        let named_fields: BTreeSet<&str> = d.settings().iter().map(|s| s.field).collect();
+        if d.matched && wanted_fields.is_subset(&named_fields) {
+            tally.setting_named += 1;
+        }
+    }
     let named = d.families();
     let applied_set: BTreeSet<String> = applied.iter().map(|f| format!("{f:?}")).collect();
     let named_set: BTreeSet<String> = named.iter().map(|f| format!("{f:?}")).collect();
@@ -526,6 +544,8 @@ fn the_diagnosis_names_at_least_95_percent_of_the_variants_made_by_openssl() {
         );
         overall.total += tally.total;
         overall.exact += tally.exact;
+        overall.with_setting += tally.with_setting;
+        overall.setting_named += tally.setting_named;
         overall.equivalent += tally.equivalent;
         overall.missed.extend(tally.missed);
         overall.equivalents.extend(tally.equivalents);
@@ -545,7 +565,19 @@ fn the_diagnosis_names_at_least_95_percent_of_the_variants_made_by_openssl() {
         overall.exact,
         started.elapsed()
     );
+    let setting_rate = overall.setting_named as f64 / overall.with_setting.max(1) as f64;
+    println!(
+        "settings: named for {} of {} cases with a provider convention ({:.1} %)",
+        overall.setting_named,
+        overall.with_setting,
+        setting_rate * 100.0
+    );
     assert!(overall.total > 300, "the set shrank: {}", overall.total);
+    assert!(
+        setting_rate >= 0.95,
+        "settings named only {:.1} %",
+        setting_rate * 100.0
+    );
     assert!(rate >= 0.95, "named only {:.1} %", rate * 100.0);
 }
 

@@ -1298,6 +1298,7 @@ fn the_cli_takes_keys_from_a_profile() {
         ProfileSecrets {
             client_secret: "profile-client-secret-42".into(),
             private_key_pem: String::new().into(),
+            ..ProfileSecrets::default()
         },
     );
     profiles::save(&paths, &book, None).expect("profiles saved");

@@ -46,6 +46,7 @@ fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: Secret::from(CLIENT_SECRET),
         private_key_pem: Secret::from(FAKE_TEST_PRIVATE_PEM),
+        ..ProfileSecrets::default()
     }
 }
 
@@ -161,7 +162,7 @@ fn commands() -> Vec<Command> {
                     client_id: "client".into(),
                     private_key_pem: FAKE_TEST_PRIVATE_PEM.into(),
                 },
-                verify_tls: true,
+                connection: Default::default(),
                 timeout: Duration::from_secs(1),
             },
         }),

@@ -88,6 +88,7 @@ fn secrets() -> ProfileSecrets {
     ProfileSecrets {
         client_secret: CLIENT_SECRET.into(),
         private_key_pem: PARTNER_KEY_PEM.into(),
+        ..ProfileSecrets::default()
     }
 }
 

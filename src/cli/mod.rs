@@ -6,6 +6,7 @@
 //! invalid signature). Secrets are never taken as plain arguments (they would land in shell
 //! history): only through `--…-env VAR` or `--…-file F`.
 
+mod connection;
 mod diagnose;
 mod history;
 mod inbox;

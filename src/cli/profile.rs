@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::connection::ConnectionArgs;
 use super::inputs::{self, CliError, ClientSecretArgs};
+use crate::net::client::{http_client_for, identity};
 use crate::presets;
 use crate::snap::keys;
 use crate::snap::minify::MinifyMode;
@@ -19,9 +21,26 @@ use crate::store::profiles::{self, Profile, ProfileSecrets, SignatureMode, Times
 pub enum ProfileCommand {
     /// Add a credential profile (kept where the window keeps its profiles).
     Add(Box<AddArgs>),
+    /// Change a profile's connection: mTLS client certificate, extra CA bundle, proxy.
+    Set(Box<SetArgs>),
     /// List the profiles. Secrets are never printed: only whether they are set and the
     /// private key's fingerprint.
     List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// The profile to change.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Remove the client certificate and its key.
+    #[arg(long, conflicts_with_all = ["client_cert", "client_pkcs12"])]
+    pub clear_client_cert: bool,
+    /// Remove the extra CA bundle.
+    #[arg(long, conflicts_with = "ca_bundle")]
+    pub clear_ca_bundle: bool,
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +102,8 @@ pub struct AddArgs {
     /// Accept any TLS certificate (self-signed test servers). Never for real providers.
     #[arg(long)]
     pub insecure: bool,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +116,7 @@ pub struct ListArgs {
 pub fn run(command: ProfileCommand) -> Result<ExitCode, CliError> {
     match command {
         ProfileCommand::Add(args) => add(*args),
+        ProfileCommand::Set(args) => set(*args),
         ProfileCommand::List(args) => list(args),
     }
 }
@@ -139,7 +161,7 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     }
 
     let trimmed = |value: Option<String>| value.map(|v| v.trim().to_string());
-    let profile = Profile {
+    let mut profile = Profile {
         id: profiles::new_profile_id(),
         name: name.clone(),
         base_url,
@@ -170,10 +192,13 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
             .to_string(),
         None => String::new(),
     };
-    let secrets = ProfileSecrets {
+    let mut secrets = ProfileSecrets {
         client_secret: client_secret.to_string().into(),
         private_key_pem: private_key_pem.into(),
+        ..ProfileSecrets::default()
     };
+    let connection = args.connection.apply(&mut profile, &mut secrets)?;
+    check_connection(&profile, &secrets)?;
     let id = profile.id.clone();
     book.secrets.insert(id.clone(), secrets);
     book.profiles.push(profile);
@@ -189,7 +214,75 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     if let Some(preset) = &preset {
         print_preset(preset);
     }
-    if let Some(loaded) = &private_key {
+    for line in &connection.lines {
+        println!("{line}");
+    }
+    print_private_key(private_key.as_ref());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn set(args: SetArgs) -> Result<ExitCode, CliError> {
+    let paths = AppPaths::discover();
+    let loaded = profiles::load(&paths);
+    if let Some(reason) = &loaded.save_blocked {
+        return Err(CliError::Other(format!(
+            "cannot change a profile: {reason}"
+        )));
+    }
+    let mut book = loaded.book;
+    let Some(index) = book
+        .profiles
+        .iter()
+        .position(|p| p.name == args.name.trim())
+    else {
+        return Err(CliError::input(
+            "--name",
+            format!(
+                "no profile named '{}' (snap-console profile list shows them)",
+                args.name.trim()
+            ),
+        ));
+    };
+    let mut profile = book.profiles[index].clone();
+    let mut secrets = book.secrets_of(&profile.id);
+    let mut applied = args.connection.apply(&mut profile, &mut secrets)?;
+    if args.clear_client_cert {
+        profile.client_cert_pem.clear();
+        secrets.client_cert_key_pem = Default::default();
+        applied.lines.push("client certificate removed".into());
+    }
+    if args.clear_ca_bundle {
+        profile.ca_bundle_pem.clear();
+        applied.lines.push("extra CA bundle removed".into());
+    }
+    if applied.lines.is_empty() {
+        return Err(CliError::input(
+            "--name",
+            "nothing to change: give --client-cert, --client-pkcs12, --ca-bundle, --proxy or a --clear-… flag",
+        ));
+    }
+    check_connection(&profile, &secrets)?;
+    let id = profile.id.clone();
+    book.profiles[index] = profile;
+    book.secrets.insert(id, secrets);
+    profiles::save(&paths, &book, None).map_err(|e| CliError::Other(e.to_string()))?;
+    println!("changed profile '{}'", args.name.trim());
+    for line in &applied.lines {
+        println!("{line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The connection settings must make a client (a key that does not match its certificate
+/// is caught here, not at the first send).
+fn check_connection(profile: &Profile, secrets: &ProfileSecrets) -> Result<(), CliError> {
+    http_client_for(profile, secrets)
+        .map(drop)
+        .map_err(|e| CliError::input("--client-cert", e.to_string()))
+}
+
+fn print_private_key(private_key: Option<&keys::LoadedPrivateKey>) {
+    if let Some(loaded) = private_key {
         println!(
             "private key {} ({}-bit)",
             keys::fingerprint_sha256(&loaded.key.to_public_key()),
@@ -199,7 +292,6 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
             eprintln!("warning: {warning}");
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The preset (if any) and the profile it gives before the flags are applied.
@@ -289,6 +381,10 @@ struct ProfileView {
     timeout_seconds: u64,
     client_secret_set: bool,
     private_key: KeyView,
+    /// The mTLS client certificate, described (never its key).
+    client_certificate: Option<String>,
+    ca_bundle: Option<String>,
+    proxy_url: String,
 }
 
 #[derive(Serialize)]
@@ -326,40 +422,41 @@ fn key_view(pem: &str) -> KeyView {
     }
 }
 
+fn view_of(book: &profiles::ProfileBook, p: &Profile) -> ProfileView {
+    let secrets = book.secrets_of(&p.id);
+    ProfileView {
+        id: p.id.clone(),
+        name: p.name.clone(),
+        active: book.active.as_deref() == Some(p.id.as_str()),
+        base_url: p.base_url.clone(),
+        api_prefix: p.api_prefix.clone(),
+        token_path: p.token_path.clone(),
+        client_id: p.client_id.clone(),
+        partner_id: p.effective_partner_id().to_string(),
+        channel_id: p.channel_id.clone(),
+        partner_service_id: p.partner_service_id.clone(),
+        signature_mode: p.signature_mode,
+        minify: p.minify,
+        unsigned_path_prefix: p.unsigned_path_prefix.clone(),
+        timestamp_style: p.timestamp_style,
+        hmac_algorithm: p.hmac_algorithm,
+        path_form: p.path_form,
+        query_encoding: p.query_encoding,
+        verify_tls: p.verify_tls,
+        timeout_seconds: p.timeout_seconds,
+        client_secret_set: !secrets.client_secret.is_empty(),
+        private_key: key_view(secrets.private_key_pem.expose()),
+        client_certificate: certificate_view(&p.client_cert_pem),
+        ca_bundle: certificate_view(&p.ca_bundle_pem),
+        proxy_url: p.proxy_url.clone(),
+    }
+}
+
 fn list(args: ListArgs) -> Result<ExitCode, CliError> {
     let paths = AppPaths::discover();
     let loaded = profiles::load(&paths);
     let book = &loaded.book;
-    let views: Vec<ProfileView> = book
-        .profiles
-        .iter()
-        .map(|p| {
-            let secrets = book.secrets_of(&p.id);
-            ProfileView {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                active: book.active.as_deref() == Some(p.id.as_str()),
-                base_url: p.base_url.clone(),
-                api_prefix: p.api_prefix.clone(),
-                token_path: p.token_path.clone(),
-                client_id: p.client_id.clone(),
-                partner_id: p.effective_partner_id().to_string(),
-                channel_id: p.channel_id.clone(),
-                partner_service_id: p.partner_service_id.clone(),
-                signature_mode: p.signature_mode,
-                minify: p.minify,
-                unsigned_path_prefix: p.unsigned_path_prefix.clone(),
-                timestamp_style: p.timestamp_style,
-                hmac_algorithm: p.hmac_algorithm,
-                path_form: p.path_form,
-                query_encoding: p.query_encoding,
-                verify_tls: p.verify_tls,
-                timeout_seconds: p.timeout_seconds,
-                client_secret_set: !secrets.client_secret.is_empty(),
-                private_key: key_view(secrets.private_key_pem.expose()),
-            }
-        })
-        .collect();
+    let views: Vec<ProfileView> = book.profiles.iter().map(|p| view_of(book, p)).collect();
     if args.json {
         let listing = Listing {
             profiles: views,
@@ -415,8 +512,24 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
             (None, None) => "not set".to_string(),
         };
         println!("    private key  {key}");
+        if let Some(cert) = &view.client_certificate {
+            println!("    client cert  {cert}");
+        }
+        if let Some(bundle) = &view.ca_bundle {
+            println!("    extra CAs    {bundle}");
+        }
+        if !view.proxy_url.is_empty() {
+            println!("    proxy        {}", view.proxy_url);
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn certificate_view(pem: &str) -> Option<String> {
+    identity::summarize(pem).map(|summary| match summary {
+        Ok(summary) => summary.to_string(),
+        Err(e) => format!("unreadable: {e}"),
+    })
 }
 
 fn or_dash(text: &str) -> &str {

@@ -12,7 +12,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::inputs::{self, CliError};
+use crate::model::Profile;
 use crate::net::sandbox::{self, SandboxConfig, SandboxHandle};
+use crate::presets;
 use crate::snap::keys;
 use crate::store::files::{self, Sensitivity};
 
@@ -50,6 +52,10 @@ pub struct SandboxArgs {
     /// Print the banner as one JSON object (camelCase keys), and no line per request.
     #[arg(long)]
     pub json: bool,
+    /// Behave like this provider (assets/providers): its context root (sent, not signed),
+    /// token path, minify mode, timestamp form and notification rule.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
 /// Where the client secret comes from: a variable's name, or a file's path.
@@ -76,6 +82,10 @@ struct Banner {
     notification_public_key_file: Option<PathBuf>,
     notify_url: Option<String>,
     explain: bool,
+    /// The provider it behaves like, and the context root its paths start with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preset: Option<String>,
+    context_root: String,
     token_ttl_seconds: u64,
     endpoints: Vec<sandbox::SimulatedEndpoint>,
 }
@@ -95,6 +105,21 @@ struct Generated {
     private_key: PathBuf,
     public_key: PathBuf,
     notification_public_key: PathBuf,
+}
+
+/// How the provider of preset `name` behaves, for the sandbox to play it.
+fn provider_style(name: &str) -> Result<sandbox::ProviderStyle, CliError> {
+    let preset = presets::find(name).map_err(|e| CliError::input("--preset", e.to_string()))?;
+    let profile = presets::apply(&preset, &Profile::default())
+        .map_err(|e| CliError::input("--preset", e.to_string()))?;
+    let rule =
+        sandbox::NotificationRule::from_name(&preset.notification_rule).ok_or_else(|| {
+            CliError::input(
+                "--preset",
+                format!("unknown notification rule '{}'", preset.notification_rule),
+            )
+        })?;
+    Ok(sandbox::ProviderStyle::of_profile(&profile, rule))
 }
 
 fn configure(
@@ -137,6 +162,9 @@ fn configure(
     config.notify_url = args.notify_url.clone();
     config.explain = args.explain;
     config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
+    if let Some(name) = &args.preset {
+        config.provider = provider_style(name)?;
+    }
     Ok((config, secret_source, generated))
 }
 
@@ -198,6 +226,7 @@ async fn serve(
     generated: Option<Generated>,
     args: &SandboxArgs,
 ) -> Result<ExitCode, CliError> {
+    let context_root = config.provider.context_root.clone();
     let handle = sandbox::start(config)
         .await
         .map_err(|e| CliError::Other(e.to_string()))?;
@@ -211,13 +240,15 @@ async fn serve(
             .map(|g| g.public_key.clone())
             .or_else(|| args.partner_public_key.clone()),
         notification_public_key_url: format!(
-            "{}{}",
+            "{}{context_root}{}",
             handle.base_url(),
             sandbox::NOTIFICATION_PUBLIC_KEY_PATH
         ),
         notification_public_key_file: generated.map(|g| g.notification_public_key),
         notify_url: args.notify_url.clone(),
         explain: handle.explain(),
+        preset: args.preset.clone(),
+        context_root,
         token_ttl_seconds: args.token_ttl.max(1),
         endpoints: sandbox::endpoints(),
     };
@@ -241,6 +272,12 @@ fn print_banner(banner: &Banner) {
         "SNAP sandbox listening on {} (127.0.0.1 only)",
         banner.base_url
     );
+    if let Some(preset) = &banner.preset {
+        println!(
+            "  behaves like preset {preset}; paths start with '{}'",
+            banner.context_root
+        );
+    }
     println!(
         "  client id (X-CLIENT-KEY, X-PARTNER-ID): {}",
         banner.client_id

@@ -58,7 +58,8 @@ pub(crate) fn redactor_for(
 ) -> Redactor {
     let mut redactor = Redactor::new()
         .secret(secrets.client_secret.expose())
-        .secret(secrets.private_key_pem.expose());
+        .secret(secrets.private_key_pem.expose())
+        .secret(secrets.client_cert_key_pem.expose());
     for (name, value) in &built.headers {
         if headers::is_sensitive(name) {
             redactor = redactor.secret(value);

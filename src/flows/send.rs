@@ -47,7 +47,7 @@ pub async fn fetch_token(
     tokens: &TokenCache,
     recorder: Arc<dyn Recorder>,
 ) -> Result<String, String> {
-    let http = client::http_client(profile.verify_tls).map_err(|e| e.to_string())?;
+    let http = client::http_client_for(profile, secrets).map_err(|e| e.to_string())?;
     let (result, attempt) = tokens
         .ensure_token_traced(&http, profile, secrets, true)
         .await;

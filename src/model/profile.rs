@@ -103,6 +103,17 @@ pub struct Profile {
     /// The query as sent (SNAP), percent-decoded or percent-encoded in the stringToSign.
     #[serde(default)]
     pub query_encoding: QueryEncoding,
+    /// mTLS: the client certificate chain (PEM `CERTIFICATE` blocks, the client's own
+    /// first); its key is in [`ProfileSecrets::client_cert_key_pem`]. Empty: none sent.
+    #[serde(default)]
+    pub client_cert_pem: String,
+    /// Extra CA certificates (PEM) trusted for this profile's servers, beside the system's.
+    #[serde(default)]
+    pub ca_bundle_pem: String,
+    /// An explicit proxy (`http://host:port`); empty: direct. Never taken from the
+    /// environment (`HTTPS_PROXY` and friends are ignored).
+    #[serde(default)]
+    pub proxy_url: String,
 }
 
 impl Default for Profile {
@@ -129,6 +140,9 @@ impl Default for Profile {
             hmac_algorithm: HmacAlgorithm::default(),
             path_form: PathForm::default(),
             query_encoding: QueryEncoding::default(),
+            client_cert_pem: String::new(),
+            ca_bundle_pem: String::new(),
+            proxy_url: String::new(),
         }
     }
 }
@@ -171,6 +185,10 @@ pub struct ProfileSecrets {
     pub client_secret: Secret,
     /// PKCS#8 PEM (unencrypted: the file holding it is mode 0600).
     pub private_key_pem: Secret,
+    /// The mTLS client certificate's key, one unencrypted PEM block (a PKCS#12 file or an
+    /// encrypted key is converted on import, so no passphrase is kept).
+    #[serde(default)]
+    pub client_cert_key_pem: Secret,
 }
 
 /// All profiles, the active one, and their secrets.

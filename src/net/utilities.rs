@@ -8,6 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::net::client::{self, ConnectionSettings};
 use crate::net::http;
 
 /// The private key header name of ASPI's signature-auth.
@@ -23,7 +24,8 @@ pub struct CrossCheckRequest {
     pub api_prefix: String,
     pub timestamp: String,
     pub kind: CrossCheckKind,
-    pub verify_tls: bool,
+    /// The profile's TLS setting, client certificate, extra CAs and proxy.
+    pub connection: ConnectionSettings,
     pub timeout: Duration,
 }
 
@@ -76,11 +78,11 @@ struct SignatureAnswer {
 
 /// Ask the server for its signature. Errors say what happened, never with the key or secret.
 pub async fn cross_check(request: &CrossCheckRequest) -> Result<String, String> {
-    let client = reqwest::Client::builder()
-        .timeout(request.timeout)
-        .danger_accept_invalid_certs(!request.verify_tls)
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", http::error_chain(&e)))?;
+    // The profile's connection, never the environment's proxy: a private key may travel
+    // in this request.
+    let client = client::connection::builder_for(&request.connection)
+        .and_then(|builder| client::connection::build(builder.timeout(request.timeout)))
+        .map_err(|e| e.to_string())?;
     let prefix = request.api_prefix.trim_end_matches('/');
     let base = request.base_url.trim().trim_end_matches('/');
     let builder = match &request.kind {

@@ -223,6 +223,7 @@ mod tests {
             ProfileSecrets {
                 client_secret: "s3cret-value".into(),
                 private_key_pem: "PEM".into(),
+                client_cert_key_pem: "mtls-key-value".into(),
             },
         );
         book
@@ -240,6 +241,7 @@ mod tests {
         assert_eq!(loaded.book, book);
         let public = std::fs::read_to_string(paths.profiles_file())?;
         assert!(!public.contains("s3cret-value"));
+        assert!(!public.contains("mtls-key-value"));
         assert!(std::fs::read_to_string(paths.secrets_file())?.contains("s3cret-value"));
         assert!(
             !format!("{:?}", loaded.book).contains("s3cret-value"),

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use egui::{ComboBox, Grid, RichText, ScrollArea, Ui};
 
 use super::context::{Action, AppContext, Level, Panel};
+use super::credentials_connection::ConnectionSection;
 use super::widgets;
 use crate::model::{Profile, ProfileBook, Secret, SignatureMode, TimestampStyle, new_profile_id};
+use crate::presets;
 use crate::snap::minify::MinifyMode;
 use crate::worker::keys::{KeysCommand, KeysEvent};
 use crate::worker::{Command, Event, FileChoice};
@@ -29,6 +31,10 @@ pub struct CredentialsPanel {
     passphrase_for: Option<(String, PathBuf)>,
     dialog_missing: bool,
     bits: usize,
+    connection: ConnectionSection,
+    /// The embedded provider presets (pure data, parsed once) and the one picked.
+    presets: Option<Vec<presets::Preset>>,
+    preset: usize,
 }
 
 impl CredentialsPanel {
@@ -129,6 +135,62 @@ impl CredentialsPanel {
                 }
             }
         });
+        ui.add_space(8.0);
+        self.new_from_preset(ui, shared);
+    }
+
+    /// "New profile from preset": a provider's settings filled, only credentials to add.
+    fn new_from_preset(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        let list = self
+            .presets
+            .get_or_insert_with(|| presets::all().unwrap_or_default());
+        if list.is_empty() {
+            return;
+        }
+        self.preset = self.preset.min(list.len() - 1);
+        let label = ui.label("Provider preset");
+        ComboBox::from_id_salt("provider_preset")
+            .selected_text(list[self.preset].label.as_str())
+            .width(200.0)
+            .show_ui(ui, |ui| {
+                for (index, preset) in list.iter().enumerate() {
+                    ui.selectable_value(&mut self.preset, index, preset.label.as_str())
+                        .on_hover_text(preset.sources.join("\n"));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let preset = &list[self.preset];
+        if ui
+            .button("New profile from preset")
+            .on_hover_text(format!(
+                "Notifications: {}; private key: {}",
+                preset.notification_rule, preset.key_format
+            ))
+            .clicked()
+        {
+            let base = Profile {
+                id: new_profile_id(),
+                name: shared.book.unique_name(&preset.label),
+                ..Profile::default()
+            };
+            match presets::apply(preset, &base) {
+                Ok(profile) => {
+                    self.selected = Some(profile.id.clone());
+                    shared.book.profiles.push(profile);
+                    shared.mark_dirty();
+                    let notes = preset.notes.join(" ");
+                    shared.notify(
+                        Level::Ok,
+                        format!(
+                            "new profile from {}: add its credentials. {notes}",
+                            preset.name
+                        ),
+                    );
+                }
+                Err(e) => shared.notify(Level::Error, e.to_string()),
+            }
+        }
     }
 
     fn duplicate(&mut self, id: &str, shared: &mut AppContext) {
@@ -249,6 +311,8 @@ impl CredentialsPanel {
         self.private_key_section(ui, shared, &id, &secrets.private_key_pem);
         ui.add_space(10.0);
         self.public_key_section(ui, shared, &id, &profile.counterparty_public_key_pem);
+        ui.add_space(10.0);
+        self.connection.draw(ui, shared, &mut profile, &mut secrets);
 
         if (profile.clone(), secrets.clone()) != before {
             shared.book.profiles[index] = profile;
@@ -394,7 +458,8 @@ impl Panel for CredentialsPanel {
         self.draw(ui, ctx);
     }
 
-    fn take_event(&mut self, event: Event, _ctx: &mut AppContext) -> Option<Event> {
+    fn take_event(&mut self, event: Event, ctx: &mut AppContext) -> Option<Event> {
+        let event = self.connection.take_event(event, ctx)?;
         match event {
             Event::Keys(KeysEvent::PassphraseNeeded { profile_id, path }) => {
                 self.ask_passphrase(profile_id, path);

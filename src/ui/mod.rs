@@ -3,6 +3,7 @@ pub mod app;
 pub mod composer;
 pub mod context;
 pub mod credentials;
+pub mod credentials_connection;
 pub mod history;
 pub mod inbox;
 pub mod widgets;

@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use egui::text::LayoutJob;
 use egui::{Color32, ComboBox, FontId, Grid, RichText, ScrollArea, TextFormat, Ui};
 
-use super::context::{Action, AppContext, Panel};
+use super::context::{Action, AppContext, Level, Panel};
 use super::widgets;
 use crate::model::{Profile, ProfileBook, Secret, SignatureMode};
 use crate::snap::biller;
@@ -15,8 +15,8 @@ use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{PartName, SignatureInput, SignatureKind};
 use crate::worker::composer::BuiltRequest;
 use crate::worker::workbench::{
-    CrossCheckKind, CrossCheckRequest, KeyMaterial, SignatureJob, SignatureOutcome,
-    WorkbenchCommand, WorkbenchEvent, is_loopback,
+    ConnectionSettings, CrossCheckKind, CrossCheckRequest, KeyMaterial, SignatureJob,
+    SignatureOutcome, WorkbenchCommand, WorkbenchEvent, is_loopback,
 };
 use crate::worker::{Command, Event};
 
@@ -469,7 +469,7 @@ impl WorkbenchPanel {
             api_prefix: profile.api_prefix.clone(),
             timestamp: self.timestamp.clone(),
             kind,
-            verify_tls: profile.verify_tls,
+            connection: ConnectionSettings::of(profile, &secrets),
             timeout: std::time::Duration::from_secs(profile.timeout_seconds.max(1)),
         })
     }
@@ -490,7 +490,8 @@ impl WorkbenchPanel {
             .clicked()
         {
             match self.cross_check_request(kind, shared) {
-                Ok(request) if is_loopback(&request.base_url) => {
+                // Through a proxy even a loopback URL leaves this machine's hands.
+                Ok(request) if is_loopback(&request.base_url) && !request.connection.proxied() => {
                     self.start_cross_check(request, shared)
                 }
                 Ok(request) => self.state.confirm_remote = Some(request),
@@ -649,6 +650,9 @@ impl WorkbenchPanel {
             for note in &d.notes {
                 ui.label(RichText::new(note).weak());
             }
+            if d.matched {
+                remedies(ui, d, shared);
+            }
         }
     }
 
@@ -796,4 +800,59 @@ impl Panel for WorkbenchPanel {
             _ => {}
         }
     }
+}
+
+/// What to do about a matched variant: the profile settings that make our signatures match
+/// (with "Apply to profile"), and the words to paste into a message to the counterparty.
+fn remedies(ui: &mut Ui, diagnosis: &Diagnosis, shared: &mut AppContext) {
+    for message in diagnosis.messages_to_counterparty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Ask them:").strong());
+            ui.label(message);
+        });
+    }
+    let settings = diagnosis.settings();
+    if settings.is_empty() {
+        return;
+    }
+    let listed: Vec<String> = settings
+        .iter()
+        .map(|s| format!("{} = {}", s.field, s.value))
+        .collect();
+    let Some(profile) = shared.book.active_profile().cloned() else {
+        ui.label(format!(
+            "Profile settings that match: {}",
+            listed.join(", ")
+        ));
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "The provider signs this way on purpose; profile settings that match: {}",
+            listed.join(", ")
+        ));
+        if ui
+            .button("Apply to profile")
+            .on_hover_text(format!("Change the active profile '{}'", profile.name))
+            .clicked()
+        {
+            let changes = settings
+                .iter()
+                .map(|s| (s.field, serde_json::Value::from(s.value.clone())));
+            match crate::presets::with_settings(&profile, changes) {
+                Ok(changed) => {
+                    if let Some(slot) = shared.book.profiles.iter_mut().find(|p| p.id == profile.id)
+                    {
+                        *slot = changed;
+                    }
+                    shared.mark_dirty();
+                    shared.notify(
+                        Level::Ok,
+                        format!("profile '{}' now has {}", profile.name, listed.join(", ")),
+                    );
+                }
+                Err(e) => shared.notify(Level::Error, format!("cannot apply: {e}")),
+            }
+        }
+    });
 }

@@ -235,6 +235,14 @@ fn export_public(private_pem: &Secret, to: FileChoice) -> Event {
 
 /// "2048-bit RSA, SHA256:…" for a private or public PEM, or what is wrong with it.
 fn describe(pem: &str) -> String {
+    // The same cache describes a profile's client certificate and CA bundle.
+    if pem.contains("-----BEGIN CERTIFICATE-----") {
+        return match crate::net::client::identity::summarize(pem) {
+            Some(Ok(summary)) => summary.to_string(),
+            Some(Err(e)) => format!("unusable certificate: {e}"),
+            None => String::new(),
+        };
+    }
     match keys::parse_public_key(pem.as_bytes()) {
         Ok(loaded) => format!(
             "{}-bit RSA, {}",

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::net::sandbox::SandboxHandle;
 pub mod composer;
+pub mod connection;
 pub mod dialogs;
 pub mod history;
 pub mod inbox;
@@ -31,6 +32,7 @@ const CHANNEL_CAPACITY: usize = 64;
 pub enum Command {
     Profiles(profiles::ProfilesCommand),
     Keys(keys::KeysCommand),
+    Connection(connection::ConnectionCommand),
     Workbench(workbench::WorkbenchCommand),
     Composer(composer::ComposerCommand),
     History(history::HistoryCommand),
@@ -43,6 +45,7 @@ pub enum Command {
 pub enum Event {
     Profiles(profiles::ProfilesEvent),
     Keys(keys::KeysEvent),
+    Connection(connection::ConnectionEvent),
     Workbench(workbench::WorkbenchEvent),
     Composer(composer::ComposerEvent),
     History(history::HistoryEvent),
@@ -159,6 +162,7 @@ async fn route(command: Command, context: &WorkerContext) -> Event {
     match command {
         Command::Profiles(c) => profiles::handle(c, context).await,
         Command::Keys(c) => keys::handle(c).await,
+        Command::Connection(c) => connection::handle(c).await,
         Command::Workbench(c) => workbench::handle(c).await,
         Command::Composer(c) => composer::handle(c, context).await,
         Command::History(c) => history::handle(c, context).await,

@@ -46,6 +46,7 @@ pub fn sandbox_profile() -> Result<SandboxProfile, String> {
         secrets: ProfileSecrets {
             client_secret: random_hex(24).into(),
             private_key_pem: private_key_pem.into(),
+            ..ProfileSecrets::default()
         },
     })
 }

@@ -4,8 +4,9 @@
 
 use super::{Event, blocking};
 use crate::model::Secret;
-use crate::net::utilities;
 /// What the workbench fills in for a cross-check, and the rule for when it must ask first.
+pub use crate::net::client::ConnectionSettings;
+use crate::net::utilities;
 pub use crate::net::utilities::{CrossCheckKind, CrossCheckRequest, is_loopback};
 use crate::snap::signature::{self, SignatureInput, SigningSecret, VerifyingSecret};
 use crate::snap::{diagnose, keys};

@@ -42,7 +42,7 @@ pub async fn exchange(
     tokens: &TokenCache,
     cancel: Option<watch::Receiver<bool>>,
 ) -> Run {
-    let http = match super::http_client(profile.verify_tls) {
+    let http = match super::http_client_for(profile, secrets) {
         Ok(http) => http,
         Err(e) => return failed(None, None, e),
     };

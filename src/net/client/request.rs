@@ -219,7 +219,8 @@ pub fn build(
     if slots
         .iter()
         .any(|s| s.name.eq_ignore_ascii_case(headers::PRIVATE_KEY))
-        && !is_loopback(&url)
+        // Through a proxy even a loopback URL leaves this machine's hands.
+        && !(is_loopback(&url) && profile.proxy_url.trim().is_empty())
         && !draft.confirm_private_key_to_remote_host
     {
         return Err(BuildError::PrivateKeyToRemoteHost {

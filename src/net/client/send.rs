@@ -116,25 +116,6 @@ fn timeout_message(after: Duration, phase: TimeoutPhase) -> String {
     }
 }
 
-/// The HTTP client for a profile. Redirects are not followed (the composer shows what the
-/// server said; a signature covers one path). Proxies from the environment are not used:
-/// the composer talks to the host it shows, and the Private_Key guard in `build` relies
-/// on that.
-pub fn http_client(verify_tls: bool) -> Result<reqwest::Client, SendError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .user_agent(concat!("snap-console/", env!("CARGO_PKG_VERSION")))
-        .danger_accept_invalid_certs(!verify_tls)
-        .build()
-        .map_err(|e| {
-            SendError::Other(format!(
-                "cannot set up the HTTP client: {}",
-                http::error_chain(&e)
-            ))
-        })
-}
-
 /// Send `built` and read the answer, all within `timeout`. Dropping the future cancels
 /// the request (the connection is closed).
 pub async fn send(

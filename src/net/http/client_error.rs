@@ -55,6 +55,21 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
     let text = chain(e);
     let lower = text.to_ascii_lowercase();
     let failure = |kind, message| ClientFailure { kind, message };
+    if let Some(alert) = client_certificate_refusal(&lower) {
+        const REMEDY: &str = "set the profile's client certificate and key (PEM or PKCS#12), or check they are the ones registered with the provider";
+        // HandshakeFailure is what TLS 1.2 servers send for a missing client certificate,
+        // but also for other disagreements: say so.
+        let message = if alert == "HandshakeFailure" {
+            format!(
+                "the TLS handshake with {target} failed (TLS alert {alert}); if this server demands mutual TLS, it refused this client's certificate: {REMEDY}"
+            )
+        } else {
+            format!(
+                "the server at {target} refused this client's certificate (TLS alert {alert}): it demands mutual TLS with a certificate it trusts; {REMEDY}"
+            )
+        };
+        return failure(FailureKind::Tls, message);
+    }
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         return failure(
             FailureKind::Tls,
@@ -104,6 +119,25 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
         FailureKind::Other,
         format!("the request to {target} failed: {text}"),
     )
+}
+
+/// The alert a server sends when it wants a client certificate it did not get, or does not
+/// trust the one it got (rustls words a received alert as `received fatal alert: Name`).
+fn client_certificate_refusal(lower: &str) -> Option<&'static str> {
+    let (_, after) = lower.split_once("received fatal alert: ")?;
+    [
+        ("certificaterequired", "CertificateRequired"),
+        ("badcertificate", "BadCertificate"),
+        ("unknownca", "UnknownCA"),
+        ("certificateunknown", "CertificateUnknown"),
+        ("unsupportedcertificate", "UnsupportedCertificate"),
+        ("certificaterevoked", "CertificateRevoked"),
+        ("certificateexpired", "CertificateExpired"),
+        ("handshakefailure", "HandshakeFailure"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| after.starts_with(needle))
+    .map(|(_, name)| name)
 }
 
 fn connect_message(e: &reqwest::Error, target: &str) -> String {
@@ -192,6 +226,22 @@ fn io_kind(e: &reqwest::Error) -> Option<io::ErrorKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alerts_about_the_client_certificate_are_recognised() {
+        let seen = |text: &str| client_certificate_refusal(&text.to_ascii_lowercase());
+        assert_eq!(
+            seen("error: received fatal alert: CertificateRequired"),
+            Some("CertificateRequired")
+        );
+        assert_eq!(seen("received fatal alert: UnknownCA"), Some("UnknownCA"));
+        assert_eq!(seen("received fatal alert: ProtocolVersion"), None);
+        assert_eq!(
+            seen("invalid peer certificate: UnknownIssuer"),
+            None,
+            "our refusal of the server's certificate is another matter"
+        );
+    }
 
     async fn failed_call(url: &str) -> Option<reqwest::Error> {
         let client = reqwest::Client::builder()

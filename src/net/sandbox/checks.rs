@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 use super::errors::{NO_SERVICE, Rejection};
 use super::explain::{self, VerifyKey};
 use super::memory::{Claim, TokenState};
+use super::provider::ProviderStyle;
 use super::request::Received;
 use super::state::{Shared, lock};
 use crate::snap::catalog::Service;
@@ -60,7 +61,7 @@ pub(crate) async fn admit_transaction(
             .because("no 'Authorization: Bearer <accessToken>' header; get a token from the access-token/b2b endpoint first")
     })?;
     check_content_type(received, sc)?;
-    let (timestamp_text, sent_at) = parse_timestamp(received, sc)?;
+    let (timestamp_text, sent_at) = parse_timestamp(&shared.config.provider, received, sc)?;
     let external_id = check_external_id_format(received, sc)?;
     check_skew(shared, timestamp_text, sent_at, sc)?;
     check_client(shared, received, X_PARTNER_ID, sc)?;
@@ -84,7 +85,7 @@ pub(crate) async fn admit_token_request(
     let specs = names::for_service(service, HeaderSet::TokenRequest);
     require_headers(received, names::mandatory_names(&specs), sc)?;
     check_content_type(received, sc)?;
-    let (timestamp_text, sent_at) = parse_timestamp(received, sc)?;
+    let (timestamp_text, sent_at) = parse_timestamp(&shared.config.provider, received, sc)?;
     check_skew(shared, timestamp_text, sent_at, sc)?;
     check_client(shared, received, X_CLIENT_KEY, sc)?;
     verify_token_signature(shared, received, timestamp_text, sc).await?;
@@ -141,13 +142,14 @@ fn check_content_type(received: &Received, sc: &str) -> Result<(), Rejection> {
 }
 
 fn parse_timestamp<'r>(
+    provider: &ProviderStyle,
     received: &'r Received,
     sc: &str,
 ) -> Result<(&'r str, DateTime<FixedOffset>), Rejection> {
     let text = header(received, X_TIMESTAMP);
-    match timestamp::parse_strict(text) {
+    match provider.parse_timestamp(text) {
         Ok(at) => Ok((text, at)),
-        Err(e) => Err(Rejection::bad_format(sc, X_TIMESTAMP).because(e.to_string())),
+        Err(e) => Err(Rejection::bad_format(sc, X_TIMESTAMP).because(e)),
     }
 }
 
@@ -246,10 +248,10 @@ async fn verify_symmetric(
         timestamp: timestamp_text.to_string(),
         method: received.method.as_str().to_string(),
         path: received.path_and_query.clone(),
-        unsigned_path_prefix: String::new(),
+        unsigned_path_prefix: shared.config.provider.context_root.clone(),
         access_token: token.to_string(),
         body: body_text.to_string(),
-        minify: MinifyMode::Lexical,
+        minify: shared.config.provider.minify,
     };
     let prepared =
         signature::prepare(&input).map_err(|e| Rejection::bad_request(sc, &e.to_string()))?;

@@ -50,6 +50,9 @@ pub struct SandboxConfig {
     pub max_connections: usize,
     /// Per outbound notification or callback.
     pub outbound_timeout: Duration,
+    /// Which provider it behaves like (context root, token path, minify mode, timestamp
+    /// form, notification rule); the default is the SNAP standard.
+    pub provider: super::ProviderStyle,
 }
 
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(900);
@@ -80,6 +83,7 @@ impl SandboxConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_connections: crate::net::http::DEFAULT_MAX_CONNECTIONS,
             outbound_timeout: Duration::from_secs(5),
+            provider: super::ProviderStyle::default(),
         }
     }
 
@@ -167,6 +171,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_connections", &self.max_connections)
             .field("outbound_timeout", &self.outbound_timeout)
+            .field("provider", &self.provider)
             .finish()
     }
 }

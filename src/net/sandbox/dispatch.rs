@@ -204,7 +204,15 @@ pub(crate) async fn serve(
 
 async fn answer(shared: &Shared, parts: Parts, body: Incoming) -> Answer {
     let path = parts.uri.path();
-    let resolved = resolve(shared, &parts.method, path);
+    // A provider's context root (sent, not signed) and its own token path lead to the
+    // catalog's routes; a path without the context root is not found.
+    let resolved = match shared.config.provider.route_path(path) {
+        Some(inner) => resolve(shared, &parts.method, &inner),
+        None => Err(outside_context_root(
+            &shared.config.provider.context_root,
+            path,
+        )),
+    };
     let service_code = match &resolved {
         Ok(Endpoint::Simulated(service, _, _)) => checks::service_code(service),
         _ => NO_SERVICE,
@@ -314,6 +322,19 @@ fn resolve(shared: &Shared, method: &Method, path: &str) -> Result<Endpoint, Rej
         Rejection::new(404, code, "02", format!("Invalid Routing. {what}"))
             .because("see the module docs of net::sandbox (or the CLI banner) for the endpoints"),
     )
+}
+
+/// A provider with a context root answers nothing outside it.
+fn outside_context_root(root: &str, path: &str) -> Rejection {
+    Rejection::new(
+        404,
+        NO_SERVICE,
+        "02",
+        format!("Invalid Routing. No endpoint at {}", shown(path)),
+    )
+    .because(format!(
+        "this sandbox behaves like a provider whose paths all start with its context root {root}"
+    ))
 }
 
 fn not_allowed(service_code: &str, allowed: &str, path: &str) -> Rejection {

@@ -146,8 +146,11 @@ fn admit_headers(shared: &Shared, received: &Received, sc: &str) -> Result<Strin
         )
     })?;
     let text = header(received, "X-TIMESTAMP");
-    let sent_at = timestamp::parse_strict(text)
-        .map_err(|e| Rejection::bad_format(sc, "X-TIMESTAMP").because(e.to_string()))?;
+    let sent_at = shared
+        .config
+        .provider
+        .parse_timestamp(text)
+        .map_err(|e| Rejection::bad_format(sc, "X-TIMESTAMP").because(e))?;
     let external_id = header(received, "X-EXTERNAL-ID");
     if external_id.chars().count() > MAX_EXTERNAL_ID
         || !external_id
@@ -197,7 +200,7 @@ fn verify_empty_body_signature(
         timestamp: header(received, "X-TIMESTAMP").to_string(),
         method: received.method.as_str().to_string(),
         path: received.path_and_query.clone(),
-        unsigned_path_prefix: String::new(),
+        unsigned_path_prefix: shared.config.provider.context_root.clone(),
         access_token: token.to_string(),
         body: String::from_utf8_lossy(&received.body).into_owned(),
         minify: MinifyMode::Lexical,

@@ -41,6 +41,7 @@ mod history_list;
 mod journal;
 mod memory;
 mod notify;
+mod provider;
 mod request;
 mod respond;
 mod server;
@@ -59,6 +60,7 @@ pub use config::SandboxConfig;
 pub use dispatch::{SimulatedEndpoint, endpoints};
 pub use journal::Judgement;
 pub use notify::{Delivery, DeliveryKind, DeliveryOutcome};
+pub use provider::{NotificationRule, ProviderStyle};
 
 /// Every SNAP path of the sandbox sits under this prefix, as on the ASPI sandbox.
 pub use crate::snap::catalog::API_PREFIX;

@@ -20,8 +20,11 @@ use url::Url;
 use super::SandboxError;
 use super::config::SandboxConfig;
 use super::memory::BoundedLog;
+use super::provider::NotificationRule;
 use super::state::lock;
 use crate::net::http::{self, is_loopback};
+use crate::snap::headers;
+use crate::snap::signature::{self, SignatureError, SignatureInput, SignatureKind, SigningSecret};
 use crate::snap::{notification, timestamp};
 
 const QUEUE: usize = 1024;
@@ -192,6 +195,7 @@ pub(crate) fn start(
         client,
         client_id: config.client_id.clone(),
         key: config.notification_key.clone(),
+        rule: config.provider.notification_rule,
         log: log.clone(),
     });
     let worker = tokio::spawn(run(jobs, sender));
@@ -224,6 +228,7 @@ struct Sender {
     client: reqwest::Client,
     client_id: String,
     key: RsaPrivateKey,
+    rule: NotificationRule,
     log: Log,
 }
 
@@ -247,14 +252,47 @@ impl Sender {
     }
 
     async fn post_signed(&self, url: Url, body: Vec<u8>) -> Result<reqwest::Response, String> {
-        let timestamp = timestamp::now_jakarta();
-        let signed = notification::sign(&self.client_id, &timestamp, &self.key)
+        let headers = self
+            .signature_headers(&url, &body)
             .map_err(|e| format!("signing the notification failed: {e}"))?;
         let mut request = self.client.post(url).body(body);
-        for (name, value) in signed.headers {
+        for (name, value) in headers {
             request = request.header(name, value);
         }
         request.send().await.map_err(describe)
+    }
+
+    /// The headers of a notification, signed by the provider's rule.
+    fn signature_headers(
+        &self,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<Vec<(&'static str, String)>, SignatureError> {
+        let timestamp = timestamp::now_jakarta();
+        match self.rule {
+            NotificationRule::Notification => {
+                Ok(notification::sign(&self.client_id, &timestamp, &self.key)?.headers)
+            }
+            NotificationRule::Transaction => {
+                let prepared = signature::prepare(&SignatureInput {
+                    kind: SignatureKind::AsymmetricTransaction,
+                    timestamp: timestamp.clone(),
+                    method: "POST".into(),
+                    path: url.path().to_string(),
+                    body: String::from_utf8_lossy(body).into_owned(),
+                    ..SignatureInput::default()
+                })?;
+                let signed = signature::sign(&prepared, SigningSecret::Rsa(&self.key))?;
+                Ok(vec![
+                    (headers::CONTENT_TYPE, headers::JSON.to_string()),
+                    (headers::X_TIMESTAMP, timestamp),
+                    (headers::X_CLIENT_KEY, self.client_id.clone()),
+                    (headers::X_PARTNER_ID, self.client_id.clone()),
+                    (headers::X_SIGNATURE, signed),
+                ])
+            }
+            NotificationRule::None => Ok(vec![(headers::CONTENT_TYPE, headers::JSON.to_string())]),
+        }
     }
 }
 
