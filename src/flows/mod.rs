@@ -8,4 +8,6 @@
 
 pub mod history;
 pub mod record;
+pub mod scenario;
+mod scenario_step;
 pub mod send;

@@ -365,6 +365,44 @@ pub fn expected_code(pattern: &str, service_code: &str) -> String {
     }
 }
 
+/// The built-in suites, embedded: (file name, text). One per provider document.
+const BUILT_IN: [(&str, &str); 5] = [
+    (
+        "aspi-va-payment.json",
+        include_str!("../../assets/suites/aspi-va-payment.json"),
+    ),
+    (
+        "biller.json",
+        include_str!("../../assets/suites/biller.json"),
+    ),
+    (
+        "nicepay-direct-debit.json",
+        include_str!("../../assets/suites/nicepay-direct-debit.json"),
+    ),
+    (
+        "qris-transaction-list.json",
+        include_str!("../../assets/suites/qris-transaction-list.json"),
+    ),
+    (
+        "va-notification.json",
+        include_str!("../../assets/suites/va-notification.json"),
+    ),
+];
+
+/// Every built-in suite, read. A built-in that does not read is a bug caught by the
+/// tests; it is returned as an error rather than taking the others down.
+pub fn built_in() -> Vec<Result<Suite, SuiteError>> {
+    BUILT_IN
+        .iter()
+        .map(|(file, text)| parse_suite(&format!("assets/suites/{file}"), text))
+        .collect()
+}
+
+/// The built-in suite with this id.
+pub fn built_in_named(id: &str) -> Option<Suite> {
+    built_in().into_iter().flatten().find(|s| s.id == id.trim())
+}
+
 // ---------------------------------------------------------------------------------------
 // Bodies and captured values
 
@@ -685,6 +723,30 @@ mod tests {
         let e = parse_suite("s.json", &text).unwrap_err();
         assert!(e.message.contains("formatVersion 9"), "{e}");
         assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn every_built_in_suite_reads() {
+        let suites = built_in();
+        assert_eq!(suites.len(), BUILT_IN.len());
+        for suite in suites {
+            let suite = suite.unwrap();
+            assert!(!suite.cases.is_empty());
+        }
+        let aspi = built_in_named("aspi-va-payment").unwrap();
+        for wanted in [
+            "token",
+            "token-invalid-signature",
+            "token-unknown-client",
+            "token-bad-timestamp",
+            "payment",
+            "payment-invalid-signature",
+            "payment-invalid-token",
+            "payment-missing-external-id",
+            "payment-duplicate-external-id",
+        ] {
+            assert!(aspi.cases.iter().any(|c| c.id == wanted), "{wanted}");
+        }
     }
 
     #[test]
