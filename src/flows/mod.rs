@@ -9,5 +9,6 @@
 pub mod history;
 pub mod record;
 pub mod scenario;
+pub mod scenario_export;
 mod scenario_step;
 pub mod send;
