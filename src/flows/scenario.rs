@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use tokio::sync::{OnceCell, watch};
+use tokio::sync::watch;
 
 use super::scenario_step::{self, CaseState, Shared, Tags};
 use crate::model::{Exchange, Profile, ProfileSecrets, Recorder};
@@ -111,7 +111,6 @@ pub async fn run(
         inbox: context.inbox,
         http,
         tokens: TokenCache::new(),
-        other_key: OnceCell::new(),
         tags: Tags {
             run: run_id.clone(),
             ..Tags::default()

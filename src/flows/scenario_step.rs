@@ -25,6 +25,10 @@ use crate::snap::{fill, keys, templates, timestamp};
 /// A client secret that is not the profile's (the `wrongKey` fault on transactions).
 const WRONG_CLIENT_SECRET: &str = "not-the-client-secret-of-this-profile";
 
+/// Another private key (the `wrongKey` fault on token requests): made once per process
+/// when first needed (RSA key generation takes a noticeable moment).
+static OTHER_KEY: OnceCell<Result<Secret, String>> = OnceCell::const_new();
+
 /// What every step of a run shares.
 pub(crate) struct Shared<'a> {
     pub profile: &'a Profile,
@@ -33,8 +37,6 @@ pub(crate) struct Shared<'a> {
     pub inbox: Option<&'a InboxHandle>,
     pub http: reqwest::Client,
     pub tokens: TokenCache,
-    /// Another private key (the `wrongKey` fault on token requests), made when first needed.
-    pub other_key: OnceCell<Result<Secret, String>>,
     pub tags: Tags,
 }
 
@@ -190,8 +192,7 @@ async fn signing_secrets(
         return Ok(secrets);
     }
     secrets.client_secret = Secret::new(WRONG_CLIENT_SECRET);
-    let other = shared
-        .other_key
+    let other = OTHER_KEY
         .get_or_init(|| async {
             tokio::task::spawn_blocking(other_private_key)
                 .await
