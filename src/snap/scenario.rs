@@ -540,7 +540,7 @@ pub fn judge(expect: &Expect, service_code: &str, outcome: &Outcome<'_>) -> Judg
             return Judged {
                 expected,
                 got: format!("no answer: {why}"),
-                problems: vec![format!("no answer ({why})")],
+                problems: vec![(*why).to_string()],
             };
         }
         Outcome::Answer { status, json, ms } => (*status, *json, *ms),
@@ -803,7 +803,7 @@ mod tests {
             "25",
             &Outcome::NoAnswer("no answer within 1 s"),
         );
-        assert_eq!(none.problems, vec!["no answer (no answer within 1 s)"]);
+        assert_eq!(none.problems, vec!["no answer within 1 s"]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod context;
 pub mod credentials;
 pub mod history;
 pub mod inbox;
+pub mod scenarios;
 pub mod widgets;
 pub mod workbench;
 
