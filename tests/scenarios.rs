@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use snap_console::flows::history::FileRecorder;
-use snap_console::flows::scenario::{self, RunContext, RunReport};
+use snap_console::flows::scenario::{self, InboxFeed, RunContext, RunReport};
 use snap_console::model::{Profile, ProfileSecrets, Secret};
 use snap_console::net::inbox::{self, InboxConfig, InboxHandle, VerificationMode};
 use snap_console::net::sandbox::{self, SandboxConfig, SandboxHandle};
@@ -108,7 +108,7 @@ async fn run_against(
         profile: &profile,
         secrets: &secrets,
         recorder: Arc::new(FileRecorder::new(world.home.path().to_path_buf())),
-        inbox: Some(&world.inbox),
+        inbox: Some(InboxFeed::of(&world.inbox)),
         no_inbox_reason: String::new(),
         cancel: None,
     };

@@ -79,8 +79,17 @@ fn run_a_suite_open_a_failed_case_and_export_the_evidence() {
             .is_some()
     });
     window.click("Scenarios");
-    // aspi-va-payment is ticked by default.
+    // aspi-va-payment is ticked by default; tick the others too (va-notification and the
+    // biller's callback come back to the window's inbox, which the sandbox notifies).
     assert!(window.panel().suites[0].1);
+    for id in [
+        "biller",
+        "nicepay-direct-debit",
+        "qris-transaction-list",
+        "va-notification",
+    ] {
+        window.click(id);
+    }
     window.click("Run");
     window.wait_for("the run to end", |h| {
         let panel = h.state().panel::<ScenariosPanel>().unwrap();
@@ -88,8 +97,19 @@ fn run_a_suite_open_a_failed_case_and_export_the_evidence() {
     });
     let report = window.panel().report.clone().unwrap();
     let (passed, failed, skipped) = report.counts();
-    assert_eq!((failed, skipped), (0, 0));
-    assert_eq!(passed, window.panel().suites[0].0.cases.len());
+    let failures: Vec<String> = report
+        .cases()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}/{}: {}", c.suite, c.id, c.reason))
+        .collect();
+    assert_eq!((failed, skipped), (0, 0), "{failures:?}");
+    let total: usize = window
+        .panel()
+        .suites
+        .iter()
+        .map(|(s, _)| s.cases.len())
+        .sum();
+    assert_eq!(passed, total);
     // The table shows every case; opening one shows its exchanges.
     window.click("aspi-va-payment/payment");
     assert!(

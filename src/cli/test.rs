@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::inputs::CliError;
 use super::send::profile_named;
 use crate::flows::history::FileRecorder;
-use crate::flows::scenario::{self, CaseReport, RunContext, RunReport};
+use crate::flows::scenario::{self, CaseReport, InboxFeed, RunContext, RunReport};
 use crate::flows::scenario_export;
 use crate::net::inbox::{self, InboxConfig, InboxHandle, VerificationKeys, VerificationMode};
 use crate::snap::keys;
@@ -100,7 +100,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             profile: &profile,
             secrets: &secrets,
             recorder: Arc::new(FileRecorder::new(paths.data_dir.clone())),
-            inbox: inbox.as_ref(),
+            inbox: inbox.as_ref().map(InboxFeed::of),
             no_inbox_reason,
             cancel: None,
         };

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{Mutex, broadcast, watch};
 
 use super::scenario_step::{self, CaseState, Shared, Tags};
 use crate::model::{Exchange, Profile, ProfileSecrets, Recorder};
 use crate::net::client::{self, TokenCache};
-use crate::net::inbox::InboxHandle;
+use crate::net::inbox::{InboxHandle, Received};
 use crate::snap::scenario::{Case, Requirement, Role, Suite};
 use crate::snap::timestamp;
 
@@ -23,11 +23,21 @@ pub struct RunContext<'a> {
     pub secrets: &'a ProfileSecrets,
     pub recorder: Arc<dyn Recorder>,
     /// Where notifications arrive; cases that need one are skipped without it.
-    pub inbox: Option<&'a InboxHandle>,
+    pub inbox: Option<InboxFeed>,
     /// Why there is no inbox, for the skip reason.
     pub no_inbox_reason: String,
     /// Flips to `true` to stop: the cases not yet run are reported skipped.
     pub cancel: Option<watch::Receiver<bool>>,
+}
+
+/// What an inbox receives, as the run sees it: one subscription for the whole run, so the
+/// inbox itself stays free for its panel (nothing holds it while the run goes on).
+pub struct InboxFeed(pub(crate) Mutex<broadcast::Receiver<Received>>);
+
+impl InboxFeed {
+    pub fn of(inbox: &InboxHandle) -> Self {
+        InboxFeed(Mutex::new(inbox.subscribe()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +118,7 @@ pub async fn run(
         profile: context.profile,
         secrets: context.secrets,
         recorder: context.recorder.clone(),
-        inbox: context.inbox,
+        inbox: context.inbox.as_ref(),
         http,
         tokens: TokenCache::new(),
         tags: Tags {

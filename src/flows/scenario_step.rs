@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use super::scenario::InboxFeed;
 use super::send::{record, redacted_exchanges};
 use crate::model::{Exchange, Profile, ProfileSecrets, Recorder, RequestDraft, Secret};
 use crate::net::client::flow::Run;
@@ -16,7 +17,6 @@ use crate::net::client::token::request_timeout;
 use crate::net::client::{
     self, HeaderOverride, ResponseRecord, SendError, TimestampSource, TokenCache,
 };
-use crate::net::inbox::InboxHandle;
 use crate::snap::catalog::{Service, ServiceAuth};
 use crate::snap::headers::{AUTHORIZATION, X_EXTERNAL_ID, X_TIMESTAMP};
 use crate::snap::scenario::{self, Fault, Judged, Outcome, Step};
@@ -34,7 +34,7 @@ pub(crate) struct Shared<'a> {
     pub profile: &'a Profile,
     pub secrets: &'a ProfileSecrets,
     pub recorder: Arc<dyn Recorder>,
-    pub inbox: Option<&'a InboxHandle>,
+    pub inbox: Option<&'a InboxFeed>,
     pub http: reqwest::Client,
     pub tokens: TokenCache,
     pub tags: Tags,
@@ -78,10 +78,19 @@ pub(crate) async fn run_step(
         Ok(secrets) => secrets,
         Err(e) => return failed_before_sending(e),
     };
-    let inbox_events = match (&step.expect.notification, shared.inbox) {
-        (Some(_), Some(inbox)) => Some(inbox.subscribe()),
+    // Held from before the request to the notification's arrival: what came before this
+    // step is dropped, so the step judges only its own notification.
+    let mut inbox_events = match (&step.expect.notification, shared.inbox) {
+        (Some(_), Some(feed)) => Some(feed.0.lock().await),
         _ => None,
     };
+    if let Some(events) = inbox_events.as_mut() {
+        while !matches!(
+            events.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty
+                | tokio::sync::broadcast::error::TryRecvError::Closed)
+        ) {}
+    }
     let run = send(shared, service, &draft, &signing, step.fault).await;
     let mut exchanges = redacted_exchanges(shared.profile, shared.secrets, &run);
     for exchange in &mut exchanges {
@@ -95,7 +104,7 @@ pub(crate) async fn run_step(
         judged.problems.push(problem);
     }
     if let Some(expect) = &step.expect.notification {
-        let arrived = match inbox_events {
+        let arrived = match inbox_events.as_mut() {
             Some(events) => wait_for_notification(events, expect.within_seconds).await,
             None => None,
         };
@@ -344,7 +353,7 @@ fn judge_run(step: &Step, service: &Service, run: &Run, state: &mut CaseState) -
 
 /// The signature verdict of the first notification to arrive within the time.
 async fn wait_for_notification(
-    mut events: tokio::sync::broadcast::Receiver<crate::net::inbox::Received>,
+    events: &mut tokio::sync::broadcast::Receiver<crate::net::inbox::Received>,
     within_seconds: u64,
 ) -> Option<Option<bool>> {
     let deadline = std::time::Duration::from_secs(within_seconds.clamp(1, 300));

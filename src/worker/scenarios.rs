@@ -117,16 +117,20 @@ async fn run(
     suites: Vec<Suite>,
     cancel: watch::Receiver<bool>,
 ) -> Event {
+    // The window's inbox (the embedded sandbox notifies it): subscribed to, not held.
+    let inbox = context
+        .state
+        .inbox
+        .lock()
+        .await
+        .as_ref()
+        .map(scenario::InboxFeed::of);
     let run_context = scenario::RunContext {
         profile: &profile,
         secrets: &secrets,
         recorder: history::recorder(context),
-        // The window's inbox is shared with its panel; notification cases are for the
-        // command line's --inbox-port (or a provider configured to notify it) for now.
-        inbox: None,
-        no_inbox_reason:
-            "the window's runs do not watch the inbox yet; use snap-console test --inbox-port"
-                .into(),
+        inbox,
+        no_inbox_reason: "the window's inbox is not listening (Inbox: start it)".into(),
         cancel: Some(cancel),
     };
     let events = context.events.clone();
