@@ -17,6 +17,7 @@ mod send;
 mod services;
 mod signing;
 mod template;
+mod test;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,9 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// The SNAP services: template, field rules and offline answer of each.
     Services(services::ServicesArgs),
+    /// Run test suites (built-in or files) against a profile; evidence as Markdown/HTML,
+    /// .xlsx and JUnit. Exit 0 none failed, 1 some failed, 2 error.
+    Test(test::TestArgs),
 }
 
 /// Entry point of the binary.
@@ -115,5 +119,6 @@ pub fn run(command: Command) -> Result<ExitCode, CliError> {
         Command::Inbox(args) => inbox::inbox(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Services(args) => services::run(args),
+        Command::Test(args) => test::run(args),
     }
 }

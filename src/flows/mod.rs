@@ -8,4 +8,7 @@
 
 pub mod history;
 pub mod record;
+pub mod scenario;
+pub mod scenario_export;
+mod scenario_step;
 pub mod send;

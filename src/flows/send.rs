@@ -70,7 +70,10 @@ pub async fn fetch_token(
 }
 
 /// Append on a blocking thread (the history is a file); a failure is reported, never fatal.
-async fn record(recorder: Arc<dyn Recorder>, exchanges: Vec<Exchange>) -> Option<String> {
+pub(crate) async fn record(
+    recorder: Arc<dyn Recorder>,
+    exchanges: Vec<Exchange>,
+) -> Option<String> {
     if exchanges.is_empty() {
         return None;
     }

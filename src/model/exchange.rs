@@ -126,6 +126,14 @@ pub struct Exchange {
     /// Absent in files written before it existed, so the format version stays 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
+    /// The scenario runner's suite, case and run ids (`snap-console test`, the Scenarios
+    /// panel); absent otherwise, so the format version stays 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 impl Exchange {
@@ -159,6 +167,9 @@ impl Exchange {
             headers_ms: None,
             string_to_sign: None,
             verdict: None,
+            suite: None,
+            case: None,
+            run: None,
         }
     }
 

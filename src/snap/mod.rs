@@ -8,6 +8,7 @@ pub mod keys;
 pub mod minify;
 pub mod notification;
 pub mod response;
+pub mod scenario;
 pub mod services;
 pub mod signature;
 pub mod templates;

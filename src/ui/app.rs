@@ -12,6 +12,7 @@ use super::context::{AppContext, Level, Panel, SandboxState};
 use super::credentials::CredentialsPanel;
 use super::history::HistoryPanel;
 use super::inbox::InboxPanel;
+use super::scenarios::ScenariosPanel;
 use super::widgets;
 use super::workbench::WorkbenchPanel;
 use crate::worker::history::HistoryCommand;
@@ -29,6 +30,7 @@ fn panels() -> Vec<Box<dyn Panel>> {
         Box::new(ComposerPanel::default()),
         Box::new(HistoryPanel::default()),
         Box::new(InboxPanel::default()),
+        Box::new(ScenariosPanel::default()),
     ]
 }
 

@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod keys;
 pub mod profiles;
 pub mod sandbox;
+pub mod scenarios;
 pub mod setup;
 pub mod workbench;
 
@@ -38,6 +39,7 @@ pub enum Command {
     History(history::HistoryCommand),
     Inbox(inbox::InboxCommand),
     Sandbox(sandbox::SandboxCommand),
+    Scenarios(scenarios::ScenariosCommand),
 }
 
 /// What comes back, by feature; `Notice` is an outcome any feature may report.
@@ -51,6 +53,7 @@ pub enum Event {
     History(history::HistoryEvent),
     Inbox(inbox::InboxEvent),
     Sandbox(sandbox::SandboxEvent),
+    Scenarios(scenarios::ScenariosEvent),
     Notice(Notice),
 }
 
@@ -168,6 +171,7 @@ async fn route(command: Command, context: &WorkerContext) -> Event {
         Command::History(c) => history::handle(c, context).await,
         Command::Inbox(c) => inbox::handle(c, context).await,
         Command::Sandbox(c) => sandbox::handle(c, context).await,
+        Command::Scenarios(c) => scenarios::handle(c, context).await,
     }
 }
 

@@ -35,6 +35,11 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Env {
+        Env::notifying(None)
+    }
+
+    /// The sandbox notifies `notify_url` (a merchant's inbox) of payments and callbacks.
+    pub fn notifying(notify_url: Option<String>) -> Env {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -46,6 +51,8 @@ impl Env {
             private_key("test_rsa2048_pkcs8.pem").to_public_key(),
             private_key("test_rsa1024_pkcs8.pem"),
         );
+        let mut config = config;
+        config.notify_url = notify_url;
         let sandbox = runtime
             .block_on(sandbox::start(config))
             .expect("sandbox starts");
