@@ -103,6 +103,11 @@ pub struct Profile {
     /// The query as sent (SNAP), percent-decoded or percent-encoded in the stringToSign.
     #[serde(default)]
     pub query_encoding: QueryEncoding,
+    /// Keep the private key in the OS keychain too (client secrets always go there when
+    /// one is available). Off by default: Windows' Credential Manager holds at most
+    /// 2,560 bytes, less than a 4096-bit key's PEM.
+    #[serde(default)]
+    pub key_in_keychain: bool,
 }
 
 impl Default for Profile {
@@ -129,6 +134,7 @@ impl Default for Profile {
             hmac_algorithm: HmacAlgorithm::default(),
             path_form: PathForm::default(),
             query_encoding: QueryEncoding::default(),
+            key_in_keychain: false,
         }
     }
 }
@@ -204,6 +210,34 @@ impl ProfileBook {
             .map(|n| format!("{base} ({n})"))
             .find(|candidate| self.by_name(candidate).is_none())
             .unwrap_or_else(|| base.to_string())
+    }
+}
+
+/// Where the secrets are kept, for the note in the credentials panel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretsPlace {
+    /// The keychain holding client secrets (and the keys of profiles that ask for it);
+    /// `None` when the file holds everything.
+    pub keychain: Option<String>,
+    /// The mode-0600 file holding the rest.
+    pub file: std::path::PathBuf,
+    /// Why no keychain is used, when none is.
+    pub fallback_reason: Option<String>,
+}
+
+impl SecretsPlace {
+    /// One sentence for the window: where the secrets are, and why there.
+    pub fn describe(&self) -> String {
+        let file = self.file.display();
+        match (&self.keychain, &self.fallback_reason) {
+            (Some(keychain), _) => format!(
+                "Client secrets are kept in the {keychain}; private keys in {file} (mode 0600) unless a profile keeps its key in the keychain too."
+            ),
+            (None, Some(reason)) => {
+                format!("Secrets are kept in {file} (mode 0600): {reason}.")
+            }
+            (None, None) => format!("Secrets are kept in {file} (mode 0600)."),
+        }
     }
 }
 
