@@ -15,7 +15,7 @@
     clippy::too_many_lines
 )]
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -36,10 +36,15 @@ fn program_exists(name: &str) -> bool {
 
 /// Run the `#[ignore]`d test `inner` inside a fresh keyring session; `false` if skipped.
 fn in_keyring_session(inner: &str) -> bool {
-    let missing: Vec<&str> = ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"]
-        .into_iter()
-        .filter(|p| !program_exists(p))
-        .collect();
+    let missing: Vec<&str> = [
+        "dbus-run-session",
+        "dbus-send",
+        "gnome-keyring-daemon",
+        "secret-tool",
+    ]
+    .into_iter()
+    .filter(|p| !program_exists(p))
+    .collect();
     if !missing.is_empty() {
         let why = format!(
             "keychain test {inner} skipped: {} not installed (apt-get install dbus gnome-keyring libsecret-tools)",
@@ -543,10 +548,7 @@ fn a_keychain_that_never_answers_times_out_to_the_file() {
         let mut held = Vec::new();
         for stream in listener.incoming().take(4) {
             match stream {
-                Ok(mut s) => {
-                    s.flush().ok();
-                    held.push(s);
-                }
+                Ok(s) => held.push(s),
                 Err(_) => break,
             }
         }
@@ -576,4 +578,169 @@ fn a_keychain_that_never_answers_times_out_to_the_file() {
     let file = std::fs::read_to_string(AppPaths::under(home.path()).secrets_file()).unwrap();
     assert!(file.contains("hung-secret"));
     drop(silent);
+}
+
+// ---------------------------------------------------------------------------------------
+// The window: the note says where secrets are; Forget removes them from there.
+
+mod window {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use snap_console::store::paths::{AppPaths, SecretsChoice};
+    use snap_console::ui::SnapApp;
+
+    pub struct Window {
+        pub harness: Harness<'static, SnapApp>,
+        _runtime: tokio::runtime::Runtime,
+    }
+
+    pub fn open(home: &Path, choice: SecretsChoice) -> Window {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let paths = AppPaths::under(home).with_secrets(choice);
+        let app = SnapApp::new(runtime.handle(), paths);
+        let harness = Harness::builder()
+            .with_size([1280.0, 900.0])
+            .build_ui_state(|ui, app: &mut SnapApp| app.show(ui), app);
+        Window {
+            harness,
+            _runtime: runtime,
+        }
+    }
+
+    impl Window {
+        pub fn wait_for(&mut self, what: &str, mut done: impl FnMut(&mut Self) -> bool) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                self.harness.step();
+                if done(self) {
+                    return;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for {what}; notices {:?}",
+                    self.notices()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        pub fn wait_for_label(&mut self, label: &str) {
+            self.wait_for(label, |w| {
+                w.harness
+                    .query_all_by_label_contains(label)
+                    .next()
+                    .is_some()
+            });
+        }
+
+        pub fn click(&mut self, label: &str) {
+            self.harness.get_by_label(label).click();
+            self.harness.step();
+            self.harness.step();
+        }
+
+        pub fn notices(&self) -> Vec<String> {
+            let ctx = &self.harness.state().ctx;
+            ctx.notices.iter().map(|n| n.text.clone()).collect()
+        }
+
+        /// The active profile's id and client secret as the window holds them.
+        pub fn active_secret(&self) -> (String, String) {
+            let ctx = &self.harness.state().ctx;
+            let id = ctx.book.active.clone().unwrap_or_default();
+            let secret = ctx.book.secrets_of(&id).client_secret.expose().to_string();
+            (id, secret)
+        }
+    }
+}
+
+const KEY_CHOICE: &str = "Keep this profile's private key in the keychain too";
+
+#[test]
+fn the_window_says_secrets_are_in_the_file_and_forgets_them_there() {
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::under(home.path());
+    let mut window = window::open(home.path(), SecretsChoice::File);
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("secrets.json (mode 0600): the file was chosen");
+    let (_, secret) = window.active_secret();
+    assert!(secret.len() >= 32);
+    window.wait_for("the secret saved in the file", |_| {
+        std::fs::read_to_string(paths.secrets_file()).is_ok_and(|f| f.contains(&secret))
+    });
+    {
+        use egui_kittest::kittest::{NodeT, Queryable};
+        let choice = window.harness.get_by_label(KEY_CHOICE);
+        assert!(
+            choice.accesskit_node().is_disabled(),
+            "no keychain: the key choice is off"
+        );
+    }
+    window.click("Forget secrets…");
+    window.click("Forget them");
+    window.wait_for("the forget notice", |w| {
+        w.notices()
+            .iter()
+            .any(|n| n.contains("secrets forgotten (removed from") && n.contains("secrets.json"))
+    });
+    let file = std::fs::read_to_string(paths.secrets_file()).unwrap();
+    assert!(!file.contains(&secret), "{file}");
+    assert!(!file.contains("PRIVATE KEY"), "{file}");
+    assert_eq!(window.active_secret().1, "");
+}
+
+#[test]
+fn the_window_keeps_secrets_in_the_keychain_and_forgets_them_there() {
+    in_keyring_session("inner_the_window_keeps_secrets_in_the_keychain_and_forgets_them_there");
+}
+
+#[test]
+#[ignore = "runs inside the keyring session its outer test makes"]
+fn inner_the_window_keeps_secrets_in_the_keychain_and_forgets_them_there() {
+    inside_session();
+    let home = tempfile::tempdir().unwrap();
+    let paths = AppPaths::under(home.path());
+    let mut window = window::open(home.path(), SecretsChoice::Keychain);
+    window.wait_for_label("Local sandbox (active)");
+    window.wait_for_label("Client secrets are kept in the Secret Service");
+    let (id, secret) = window.active_secret();
+    let secret_user = format!("{id}/client-secret");
+    let key_user = format!("{id}/private-key");
+    window.wait_for("the client secret in the keychain", |_| {
+        secret_tool_lookup(&secret_user).as_deref() == Some(secret.as_str())
+    });
+    let file = std::fs::read_to_string(paths.secrets_file()).unwrap();
+    assert!(!file.contains(&secret), "{file}");
+    assert!(
+        file.contains("PRIVATE KEY"),
+        "keys stay in the file by default"
+    );
+
+    window.click(KEY_CHOICE);
+    window.wait_for("the key in the keychain", |_| {
+        secret_tool_lookup(&key_user).is_some_and(|k| k.contains("BEGIN PRIVATE KEY"))
+    });
+    window.wait_for("the key out of the file", |_| {
+        !std::fs::read_to_string(paths.secrets_file())
+            .unwrap()
+            .contains("PRIVATE KEY")
+    });
+
+    window.click("Forget secrets…");
+    window.click("Forget them");
+    window.wait_for("the forget notice", |w| {
+        w.notices()
+            .iter()
+            .any(|n| n.contains("secrets forgotten (removed from the Secret Service"))
+    });
+    assert_eq!(secret_tool_lookup(&secret_user), None);
+    assert_eq!(secret_tool_lookup(&key_user), None);
+    assert_eq!(window.active_secret().1, "");
 }
