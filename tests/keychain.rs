@@ -716,21 +716,20 @@ fn inner_the_window_keeps_secrets_in_the_keychain_and_forgets_them_there() {
     window.wait_for("the client secret in the keychain", |_| {
         secret_tool_lookup(&secret_user).as_deref() == Some(secret.as_str())
     });
-    let file = std::fs::read_to_string(paths.secrets_file()).unwrap();
-    assert!(!file.contains(&secret), "{file}");
-    assert!(
-        file.contains("PRIVATE KEY"),
-        "keys stay in the file by default"
-    );
+    // The keychain is written before the file: wait for the file too. Keys stay in it
+    // by default; the client secret does not.
+    let read_file = || std::fs::read_to_string(paths.secrets_file()).unwrap_or_default();
+    window.wait_for("the key in the file", |_| {
+        read_file().contains("PRIVATE KEY")
+    });
+    assert!(!read_file().contains(&secret), "{}", read_file());
 
     window.click(KEY_CHOICE);
     window.wait_for("the key in the keychain", |_| {
         secret_tool_lookup(&key_user).is_some_and(|k| k.contains("BEGIN PRIVATE KEY"))
     });
     window.wait_for("the key out of the file", |_| {
-        !std::fs::read_to_string(paths.secrets_file())
-            .unwrap()
-            .contains("PRIVATE KEY")
+        !read_file().contains("PRIVATE KEY")
     });
 
     window.click("Forget secrets…");

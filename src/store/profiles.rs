@@ -143,7 +143,7 @@ impl ProfileStore {
         if loaded.save_blocked.is_none()
             && self.secrets.file_holds_keychain_secrets(profiles, &in_file)
         {
-            let outcome = self.migrate(profiles, &all);
+            let outcome = self.migrate(profiles, &all, &mut loaded.problems);
             match outcome {
                 Ok(text) => loaded.migrated = Some(text),
                 Err(problem) => loaded.problems.push(problem),
@@ -164,9 +164,11 @@ impl ProfileStore {
         &mut self,
         profiles: &[Profile],
         all: &BTreeMap<String, ProfileSecrets>,
+        problems: &mut Vec<String>,
     ) -> Result<String, String> {
         let file = self.paths.secrets_file();
         let stored = self.secrets.store(profiles, all, &[], true);
+        problems.extend(stored.notes);
         if let Some(problem) = stored.problem {
             return Err(format!("{problem}; {} was kept as it was", file.display()));
         }
@@ -204,7 +206,7 @@ impl ProfileStore {
             .secrets
             .store(&book.profiles, &book.secrets, &[], false);
         let mut report = SaveReport {
-            problems: stored.problem.into_iter().collect(),
+            problems: stored.problem.into_iter().chain(stored.notes).collect(),
             ..SaveReport::default()
         };
         write_secrets(&self.paths, &stored.for_file)?;

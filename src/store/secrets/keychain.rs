@@ -34,6 +34,14 @@ pub enum KeychainError {
         keychain: &'static str,
         seconds: u64,
     },
+    /// The value is longer than the keychain holds (Windows: 2,560 bytes); it stays in
+    /// the file, and the keychain stays in use for the rest.
+    #[error("{what} is longer than the {keychain} holds ({limit} bytes)")]
+    TooLong {
+        keychain: &'static str,
+        what: String,
+        limit: u32,
+    },
     /// The keychain answered with an error; the text never holds a secret.
     #[error("the {keychain} refused {what}: {reason}")]
     Refused {
@@ -127,6 +135,11 @@ impl Keychain {
         let store = self.store.clone();
         match within(self.deadline, self.name, move || op(&store)) {
             Ok(Ok(value)) => Ok(value),
+            Ok(Err(KeyringError::TooLong(_, limit))) => Err(KeychainError::TooLong {
+                keychain: self.name,
+                what,
+                limit,
+            }),
             Ok(Err(e)) => Err(KeychainError::Refused {
                 keychain: self.name,
                 what,
@@ -153,8 +166,9 @@ fn entry(
     label: Option<&str>,
 ) -> Result<Entry, KeyringError> {
     match label {
-        Some(label) if cfg!(not(target_os = "windows")) => {
-            // The Secret Service and the Keychain show a label; Windows takes none.
+        // Only the Secret Service store takes a label (shown by Seahorse, KWallet); the
+        // macOS and Windows stores refuse any modifier they do not know.
+        Some(label) if TAKES_LABEL => {
             let modifiers = std::collections::HashMap::from([("label", label)]);
             store.build(SERVICE, user, Some(&modifiers))
         }
@@ -217,6 +231,16 @@ const PLATFORM_NAME: &str = "Windows Credential Manager";
 const PLATFORM_NAME: &str = "keychain";
 #[cfg(any(target_os = "ios", target_os = "android"))]
 const PLATFORM_NAME: &str = "keychain";
+
+/// Whether the platform's store accepts a `label` modifier.
+const TAKES_LABEL: bool = cfg!(all(
+    unix,
+    not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "android"
+    ))
+));
 
 type Connected = (&'static str, Arc<CredentialStore>);
 

@@ -84,12 +84,14 @@ pub struct SecretStore {
     known: HashMap<String, Option<Fingerprint>>,
 }
 
-/// What `SecretStore::store` decided: the part for the file, and a problem if the keychain
-/// failed on the way (everything is then in the file part).
+/// What `SecretStore::store` decided: the part for the file, a problem if the keychain
+/// failed on the way (everything is then in the file part), and notes on single secrets
+/// kept in the file (too long for the keychain).
 pub struct Stored {
     pub for_file: BTreeMap<String, ProfileSecrets>,
     pub moved_to_keychain: usize,
     pub problem: Option<String>,
+    pub notes: Vec<String>,
 }
 
 impl SecretStore {
@@ -201,13 +203,16 @@ impl SecretStore {
                 for_file: all_to_file(),
                 moved_to_keychain: 0,
                 problem: None,
+                notes: Vec::new(),
             };
         }
-        match self.sync_keychain(profiles, secrets, removed, verify) {
+        let mut notes = Vec::new();
+        match self.sync_keychain(profiles, secrets, removed, verify, &mut notes) {
             Ok((for_file, moved_to_keychain)) => Stored {
                 for_file,
                 moved_to_keychain,
                 problem: None,
+                notes,
             },
             Err(e) => {
                 let problem = self.give_up(&e, "storing secrets");
@@ -215,6 +220,7 @@ impl SecretStore {
                     for_file: all_to_file(),
                     moved_to_keychain: 0,
                     problem: Some(problem),
+                    notes,
                 }
             }
         }
@@ -226,6 +232,7 @@ impl SecretStore {
         secrets: &BTreeMap<String, ProfileSecrets>,
         removed: &[String],
         verify: bool,
+        notes: &mut Vec<String>,
     ) -> Result<(BTreeMap<String, ProfileSecrets>, usize), KeychainError> {
         let mut for_file = BTreeMap::new();
         let mut written = 0;
@@ -234,8 +241,18 @@ impl SecretStore {
             for kind in Kind::ALL {
                 let value = kind.of_mut(&mut file_part);
                 if kind.goes_to_keychain(profile) && !value.is_empty() {
-                    written += usize::from(self.put(profile, kind, value, verify)?);
-                    *value = Secret::default();
+                    match self.put(profile, kind, value, verify) {
+                        Ok(wrote) => {
+                            written += usize::from(wrote);
+                            *value = Secret::default();
+                        }
+                        // Too big for this keychain: this one stays in the file.
+                        Err(e @ KeychainError::TooLong { .. }) => {
+                            notes.push(format!("{e}; it is kept in {}", self.file.display()));
+                            self.remove(&kind.user(&profile.id))?;
+                        }
+                        Err(e) => return Err(e),
+                    }
                 } else {
                     // Empty, or kept in the file: nothing of it stays in the keychain.
                     self.remove(&kind.user(&profile.id))?;
