@@ -82,6 +82,10 @@ fn in_keyring_session(inner: &str) -> bool {
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_RUNTIME_DIR", &runtime_dir)
         .env(INNER_ENV, "1")
+        // No display: an unlock prompt fails (or times out) instead of showing up on a
+        // developer's desktop.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("SNAP_CONSOLE_SECRETS")
         .env_remove("SNAP_CONSOLE_HOME");
