@@ -93,8 +93,15 @@ fn commands() -> Vec<Command> {
     let (_cancel_tx, cancel) = tokio::sync::watch::channel(false);
     vec![
         Command::Profiles(ProfilesCommand::Save {
+            book: book.clone(),
+            blocked: None,
+            generation: 1,
+        }),
+        Command::Profiles(ProfilesCommand::ForgetSecrets {
+            profile_id: "p1".into(),
             book,
             blocked: None,
+            generation: 2,
         }),
         Command::Keys(KeysCommand::ImportPrivate {
             profile_id: "p1".into(),
@@ -189,7 +196,7 @@ fn no_message_prints_a_secret() {
         .map(|c| format!("{c:?}"))
         .chain(events().iter().map(|e| format!("{e:?}")))
         .collect();
-    assert_eq!(printed.len(), 14);
+    assert_eq!(printed.len(), 15);
     for text in &printed {
         for secret in ALL_SECRETS {
             assert!(!text.contains(secret), "{secret:?} printed in {text}");

@@ -1,5 +1,7 @@
-//! `profile add` and `profile list`: the same profiles the window keeps (store::profiles,
-//! under AppPaths::discover()), so a profile made here appears there and the other way round.
+//! `profile add`, `profile list` and `profile forget-secrets`: the same profiles the window
+//! keeps (store::profiles, under AppPaths::discover()), with their secrets in the same
+//! place (the OS keychain or the 0600 file), so a profile made here appears there and the
+//! other way round.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +17,9 @@ use crate::snap::keys;
 use crate::snap::minify::MinifyMode;
 use crate::snap::signature::{HmacAlgorithm, PathForm, QueryEncoding};
 use crate::store::paths::AppPaths;
-use crate::store::profiles::{self, Profile, ProfileSecrets, SignatureMode, TimestampStyle};
+use crate::store::profiles::{
+    self, Profile, ProfileSecrets, ProfileStore, SignatureMode, TimestampStyle,
+};
 
 #[derive(Subcommand, Debug)]
 pub enum ProfileCommand {
@@ -26,6 +30,16 @@ pub enum ProfileCommand {
     /// List the profiles. Secrets are never printed: only whether they are set and the
     /// private key's fingerprint.
     List(ListArgs),
+    /// Remove a profile's client secret and private key from wherever they are kept (the
+    /// OS keychain and the secrets file). The profile itself stays.
+    ForgetSecrets(ForgetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ForgetArgs {
+    /// The profile's name.
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +118,10 @@ pub struct AddArgs {
     pub insecure: bool,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// Keep the private key in the OS keychain too (client secrets go there anyway when
+    /// one is available).
+    #[arg(long, requires = "private_key")]
+    pub key_in_keychain: bool,
 }
 
 #[derive(Args, Debug)]
@@ -118,7 +136,31 @@ pub fn run(command: ProfileCommand) -> Result<ExitCode, CliError> {
         ProfileCommand::Add(args) => add(*args),
         ProfileCommand::Set(args) => set(*args),
         ProfileCommand::List(args) => list(args),
+        ProfileCommand::ForgetSecrets(args) => forget_secrets(&args),
     }
+}
+
+fn forget_secrets(args: &ForgetArgs) -> Result<ExitCode, CliError> {
+    let paths = AppPaths::discover();
+    let mut store = ProfileStore::open(&paths);
+    let loaded = store.load();
+    for problem in &loaded.problems {
+        eprintln!("warning: {problem}");
+    }
+    let Some(profile) = loaded.book.by_name(args.name.trim()) else {
+        return Err(CliError::input(
+            "--name",
+            format!(
+                "no profile named '{}' (snap-console profile list shows them)",
+                args.name.trim()
+            ),
+        ));
+    };
+    let said = store
+        .forget_secrets(&profile.id)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    println!("{}: {said}", profile.name);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn add(args: AddArgs) -> Result<ExitCode, CliError> {
@@ -146,7 +188,8 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     };
 
     let paths = AppPaths::discover();
-    let loaded = profiles::load(&paths);
+    let mut store = ProfileStore::open(&paths);
+    let loaded = store.load();
     if let Some(reason) = &loaded.save_blocked {
         return Err(CliError::Other(format!("cannot add a profile: {reason}")));
     }
@@ -183,9 +226,11 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         origin: trimmed(args.origin).unwrap_or_else(|| defaults.origin.clone()),
         verify_tls: !args.insecure,
         timeout_seconds: args.timeout_seconds.unwrap_or(defaults.timeout_seconds),
+        key_in_keychain: args.key_in_keychain,
         ..defaults
     };
-    // Stored as unencrypted PKCS#8 PEM, as the window stores keys: the secrets file is 0600.
+    // Stored as unencrypted PKCS#8 PEM, as the window stores keys: in the keychain, or in
+    // the secrets file (mode 0600).
     let private_key_pem = match &private_key {
         Some(loaded) => keys::private_key_to_pkcs8_pem(&loaded.key, None)
             .map_err(|e| CliError::input("--private-key", e.to_string()))?
@@ -205,25 +250,53 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     if book.active_profile().is_none() {
         book.active = Some(id.clone());
     }
-    profiles::save(&paths, &book, None).map_err(|e| CliError::Other(e.to_string()))?;
+    let report = store
+        .save(&book, None)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    for problem in loaded.problems.iter().chain(&report.problems) {
+        eprintln!("warning: {problem}");
+    }
 
+    print_added(
+        &name,
+        &id,
+        &paths,
+        &report,
+        preset.as_ref(),
+        private_key.as_ref(),
+        &connection.lines,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `profile add` did: the profile, where its secrets went, the preset and the key.
+fn print_added(
+    name: &str,
+    id: &str,
+    paths: &AppPaths,
+    report: &profiles::SaveReport,
+    preset: Option<&presets::Preset>,
+    private_key: Option<&keys::LoadedPrivateKey>,
+    connection_lines: &[String],
+) {
     println!(
         "added profile '{name}' (id {id}) to {}",
         paths.profiles_file().display()
     );
-    if let Some(preset) = &preset {
+    println!("{}", report.secrets_place.describe());
+    if let Some(preset) = preset {
         print_preset(preset);
     }
-    for line in &connection.lines {
+    for line in connection_lines {
         println!("{line}");
     }
-    print_private_key(private_key.as_ref());
-    Ok(ExitCode::SUCCESS)
+    print_private_key(private_key);
 }
 
 fn set(args: SetArgs) -> Result<ExitCode, CliError> {
     let paths = AppPaths::discover();
-    let loaded = profiles::load(&paths);
+    let mut store = ProfileStore::open(&paths);
+    let loaded = store.load();
     if let Some(reason) = &loaded.save_blocked {
         return Err(CliError::Other(format!(
             "cannot change a profile: {reason}"
@@ -265,7 +338,12 @@ fn set(args: SetArgs) -> Result<ExitCode, CliError> {
     let id = profile.id.clone();
     book.profiles[index] = profile;
     book.secrets.insert(id, secrets);
-    profiles::save(&paths, &book, None).map_err(|e| CliError::Other(e.to_string()))?;
+    let report = store
+        .save(&book, None)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    for problem in loaded.problems.iter().chain(&report.problems) {
+        eprintln!("warning: {problem}");
+    }
     println!("changed profile '{}'", args.name.trim());
     for line in &applied.lines {
         println!("{line}");
@@ -354,6 +432,8 @@ struct Listing {
     profiles: Vec<ProfileView>,
     active: Option<String>,
     config_dir: String,
+    /// Where the secrets are kept, in words (the keychain or the 0600 file, and why).
+    secrets_kept_in: String,
     problems: Vec<String>,
 }
 
@@ -462,6 +542,7 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
             profiles: views,
             active: book.active.clone(),
             config_dir: paths.config_dir.display().to_string(),
+            secrets_kept_in: loaded.secrets_place.describe(),
             problems: loaded.problems.clone(),
         };
         let text = serde_json::to_string_pretty(&listing)
@@ -479,6 +560,7 @@ fn list(args: ListArgs) -> Result<ExitCode, CliError> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    println!("{}", loaded.secrets_place.describe());
     for view in &views {
         let marker = if view.active { "*" } else { " " };
         println!("{marker} {}  ({})", view.name, view.id);

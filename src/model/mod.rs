@@ -12,7 +12,8 @@ pub mod secret;
 pub use draft::{HeaderOverride, RequestDraft};
 pub use exchange::{Direction, Exchange, RecordedMessage, Recorder};
 pub use profile::{
-    Profile, ProfileBook, ProfileSecrets, SignatureMode, TimestampStyle, new_profile_id,
+    Profile, ProfileBook, ProfileSecrets, SecretsPlace, SignatureMode, TimestampStyle,
+    new_profile_id,
 };
 pub use redact::Redactor;
 pub use secret::Secret;

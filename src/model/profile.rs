@@ -114,6 +114,11 @@ pub struct Profile {
     /// environment (`HTTPS_PROXY` and friends are ignored).
     #[serde(default)]
     pub proxy_url: String,
+    /// Keep the private key in the OS keychain too (client secrets always go there when
+    /// one is available). Off by default: Windows' Credential Manager holds at most
+    /// 2,560 bytes, less than a 4096-bit key's PEM.
+    #[serde(default)]
+    pub key_in_keychain: bool,
 }
 
 impl Default for Profile {
@@ -143,6 +148,7 @@ impl Default for Profile {
             client_cert_pem: String::new(),
             ca_bundle_pem: String::new(),
             proxy_url: String::new(),
+            key_in_keychain: false,
         }
     }
 }
@@ -191,6 +197,15 @@ pub struct ProfileSecrets {
     pub client_cert_key_pem: Secret,
 }
 
+impl ProfileSecrets {
+    /// Nothing to keep: every secret is empty.
+    pub fn is_empty(&self) -> bool {
+        self.client_secret.is_empty()
+            && self.private_key_pem.is_empty()
+            && self.client_cert_key_pem.is_empty()
+    }
+}
+
 /// All profiles, the active one, and their secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProfileBook {
@@ -222,6 +237,34 @@ impl ProfileBook {
             .map(|n| format!("{base} ({n})"))
             .find(|candidate| self.by_name(candidate).is_none())
             .unwrap_or_else(|| base.to_string())
+    }
+}
+
+/// Where the secrets are kept, for the note in the credentials panel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretsPlace {
+    /// The keychain holding client secrets (and the keys of profiles that ask for it);
+    /// `None` when the file holds everything.
+    pub keychain: Option<String>,
+    /// The mode-0600 file holding the rest.
+    pub file: std::path::PathBuf,
+    /// Why no keychain is used, when none is.
+    pub fallback_reason: Option<String>,
+}
+
+impl SecretsPlace {
+    /// One sentence for the window: where the secrets are, and why there.
+    pub fn describe(&self) -> String {
+        let file = self.file.display();
+        match (&self.keychain, &self.fallback_reason) {
+            (Some(keychain), _) => format!(
+                "Client secrets are kept in the {keychain}; private keys in {file} (mode 0600) unless a profile keeps its key in the keychain too."
+            ),
+            (None, Some(reason)) => {
+                format!("Secrets are kept in {file} (mode 0600): {reason}.")
+            }
+            (None, None) => format!("Secrets are kept in {file} (mode 0600)."),
+        }
     }
 }
 

@@ -1,10 +1,13 @@
-//! Credential profiles on disk.
+//! Credential profiles on disk, and their secrets wherever they live.
 //!
-//! Two files in the config dir: `profiles.json` (everything that is not secret) and
-//! `secrets.json` (client secrets and private keys), the latter created mode 0600. Both are
-//! written atomically. A file that cannot be parsed is renamed aside (never deleted) and the
-//! console starts with what it could read; a file that cannot be *read* blocks saving, so a
-//! permission problem never turns into an overwrite.
+//! `profiles.json` in the config dir holds everything that is not secret. Secrets go to the
+//! OS keychain when one answers (client secrets, and private keys of profiles that ask for
+//! it: `store::secrets`), and to `secrets.json`, created mode 0600, otherwise. Both files
+//! are written atomically. A file that cannot be parsed is renamed aside (never deleted)
+//! and the console starts with what it could read; a file that cannot be *read* blocks
+//! saving, so a permission problem never turns into an overwrite. Secrets found in
+//! `secrets.json` that belong in the keychain are moved there on load: written, read back
+//! and compared, and only then removed from the file.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -14,8 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{self, FileError, Sensitivity};
 use super::paths::AppPaths;
+use super::secrets::SecretStore;
 pub use crate::model::profile::{
-    Profile, ProfileBook, ProfileSecrets, SignatureMode, TimestampStyle, new_profile_id,
+    Profile, ProfileBook, ProfileSecrets, SecretsPlace, SignatureMode, TimestampStyle,
+    new_profile_id,
 };
 
 /// The format version written in both files; a newer one is refused, not overwritten.
@@ -46,6 +51,18 @@ pub struct Loaded {
     pub save_blocked: Option<String>,
     /// Neither file existed: a first run.
     pub first_run: bool,
+    /// Where the secrets are kept (the note in the credentials panel).
+    pub secrets_place: SecretsPlace,
+    /// Secrets moved from `secrets.json` to the keychain on this load, said in words.
+    pub migrated: Option<String>,
+}
+
+/// What a save did besides writing: where secrets are now, and what went wrong on the way
+/// without losing anything (a keychain that failed: its secrets went to the file).
+#[derive(Debug, Default)]
+pub struct SaveReport {
+    pub secrets_place: SecretsPlace,
+    pub problems: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,28 +75,187 @@ pub enum StoreError {
     Blocked(String),
     #[error("cannot encode profiles: {0}")]
     Encode(String),
+    #[error("{0}")]
+    Keychain(String),
 }
 
-/// Read both files. Never fails: problems are reported in `Loaded`.
+/// Read both files and the keychain. Never fails: problems are reported in `Loaded`.
 pub fn load(paths: &AppPaths) -> Loaded {
-    let mut loaded = Loaded::default();
-    let profiles_path = paths.profiles_file();
-    let secrets_path = paths.secrets_file();
-    let profiles: Option<ProfilesFile> = read_json(&profiles_path, &mut loaded);
-    let secrets: Option<SecretsFile> = read_json(&secrets_path, &mut loaded);
-    loaded.first_run = !profiles_path.exists() && !secrets_path.exists();
-    if let Some(file) = profiles {
-        loaded.book.profiles = file.profiles;
-        loaded.book.active = file.active;
+    ProfileStore::open(paths).load()
+}
+
+/// Write both files (and the keychain) atomically; the secrets file mode 0600.
+pub fn save(
+    paths: &AppPaths,
+    book: &ProfileBook,
+    blocked: Option<&str>,
+) -> Result<SaveReport, StoreError> {
+    ProfileStore::open(paths).save(book, blocked)
+}
+
+/// The profiles and where their secrets go. Opening connects to the keychain (bounded by
+/// a few seconds): do it off the UI thread. The window keeps one for its session, the
+/// command line one per command.
+#[derive(Debug)]
+pub struct ProfileStore {
+    paths: AppPaths,
+    secrets: SecretStore,
+    /// A problem found when opening, reported by the next load.
+    open_problem: Option<String>,
+}
+
+impl ProfileStore {
+    pub fn open(paths: &AppPaths) -> ProfileStore {
+        let (secrets, mut open_problem) = SecretStore::open(paths.secrets_file(), paths.secrets);
+        if let Err(e) = super::paths::SecretsChoice::from_env() {
+            open_problem = Some(e);
+        }
+        ProfileStore {
+            paths: paths.clone(),
+            secrets,
+            open_problem,
+        }
     }
-    if let Some(file) = secrets {
-        loaded.book.secrets = file.secrets;
+
+    pub fn secrets_place(&self) -> SecretsPlace {
+        self.secrets.place()
     }
-    let book = &mut loaded.book;
-    if book.active_profile().is_none() {
-        book.active = book.profiles.first().map(|p| p.id.clone());
+
+    /// Read both files, fill secrets from the keychain, move file secrets that belong in
+    /// the keychain over.
+    pub fn load(&mut self) -> Loaded {
+        let mut loaded = Loaded::default();
+        loaded.problems.extend(self.open_problem.take());
+        let profiles_path = self.paths.profiles_file();
+        let secrets_path = self.paths.secrets_file();
+        let profiles: Option<ProfilesFile> = read_json(&profiles_path, &mut loaded);
+        let secrets: Option<SecretsFile> = read_json(&secrets_path, &mut loaded);
+        loaded.first_run = !profiles_path.exists() && !secrets_path.exists();
+        if let Some(file) = profiles {
+            loaded.book.profiles = file.profiles;
+            loaded.book.active = file.active;
+        }
+        let in_file = secrets.map(|file| file.secrets).unwrap_or_default();
+        let mut all = in_file.clone();
+        let profiles = &loaded.book.profiles;
+        self.secrets
+            .fill_from_keychain(profiles, &mut all, &mut loaded.problems);
+        if loaded.save_blocked.is_none()
+            && self.secrets.file_holds_keychain_secrets(profiles, &in_file)
+        {
+            let outcome = self.migrate(profiles, &all, &mut loaded.problems);
+            match outcome {
+                Ok(text) => loaded.migrated = Some(text),
+                Err(problem) => loaded.problems.push(problem),
+            }
+        }
+        loaded.book.secrets = all;
+        let book = &mut loaded.book;
+        if book.active_profile().is_none() {
+            book.active = book.profiles.first().map(|p| p.id.clone());
+        }
+        loaded.secrets_place = self.secrets.place();
+        loaded
     }
-    loaded
+
+    /// Write every keychain-bound secret to the keychain, read each back, and only when
+    /// all match rewrite `secrets.json` without them. On any failure the file is kept.
+    fn migrate(
+        &mut self,
+        profiles: &[Profile],
+        all: &BTreeMap<String, ProfileSecrets>,
+        problems: &mut Vec<String>,
+    ) -> Result<String, String> {
+        let file = self.paths.secrets_file();
+        let stored = self.secrets.store(profiles, all, &[], true);
+        problems.extend(stored.notes);
+        if let Some(problem) = stored.problem {
+            return Err(format!("{problem}; {} was kept as it was", file.display()));
+        }
+        write_secrets(&self.paths, &stored.for_file).map_err(|e| {
+            format!(
+                "secrets were copied to the keychain but {} could not be rewritten ({e}); it still holds them",
+                file.display()
+            )
+        })?;
+        let keychain = self.secrets.place().keychain.unwrap_or_default();
+        Ok(format!(
+            "moved {} secret(s) from {} to the {keychain}",
+            stored.moved_to_keychain,
+            file.display()
+        ))
+    }
+
+    /// Write both files and the keychain. Secrets of profiles no longer in the book are
+    /// deleted from the keychain after the files are written.
+    pub fn save(
+        &mut self,
+        book: &ProfileBook,
+        blocked: Option<&str>,
+    ) -> Result<SaveReport, StoreError> {
+        if let Some(reason) = blocked {
+            return Err(StoreError::Blocked(reason.to_string()));
+        }
+        let config_dir = &self.paths.config_dir;
+        std::fs::create_dir_all(config_dir).map_err(|source| StoreError::CreateDir {
+            path: config_dir.clone(),
+            source,
+        })?;
+        let removed = self.removed_ids(book);
+        let stored = self
+            .secrets
+            .store(&book.profiles, &book.secrets, &[], false);
+        let mut report = SaveReport {
+            problems: stored.problem.into_iter().chain(stored.notes).collect(),
+            ..SaveReport::default()
+        };
+        write_secrets(&self.paths, &stored.for_file)?;
+        write_profiles(&self.paths, book)?;
+        let cleanup = self.secrets.store(&[], &BTreeMap::new(), &removed, false);
+        report.problems.extend(cleanup.problem);
+        report.secrets_place = self.secrets.place();
+        Ok(report)
+    }
+
+    /// Profile ids in `profiles.json` on disk that `book` no longer has.
+    fn removed_ids(&self, book: &ProfileBook) -> Vec<String> {
+        let mut scratch = Loaded::default();
+        let on_disk: Option<ProfilesFile> = read_json(&self.paths.profiles_file(), &mut scratch);
+        on_disk
+            .map(|file| file.profiles)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.id)
+            .filter(|id| !book.profiles.iter().any(|p| &p.id == id))
+            .collect()
+    }
+
+    /// "Forget secrets": remove a profile's secrets from the keychain and from
+    /// `secrets.json`. Says where they were removed from.
+    pub fn forget_secrets(&mut self, profile_id: &str) -> Result<String, StoreError> {
+        let mut scratch = Loaded::default();
+        let file: Option<SecretsFile> = read_json(&self.paths.secrets_file(), &mut scratch);
+        if let Some(reason) = scratch.save_blocked {
+            return Err(StoreError::Blocked(reason));
+        }
+        let mut places = Vec::new();
+        if let Some(mut file) = file {
+            if file.secrets.remove(profile_id).is_some() {
+                write_secrets(&self.paths, &file.secrets)?;
+            }
+            places.push(self.paths.secrets_file().display().to_string());
+        }
+        let keychain = self.secrets.place().keychain;
+        match (self.secrets.forget(profile_id), keychain) {
+            (Ok(()), Some(name)) => places.insert(0, format!("the {name}")),
+            (Ok(()), None) => {}
+            (Err(problem), _) => return Err(StoreError::Keychain(problem)),
+        }
+        Ok(format!(
+            "secrets forgotten (removed from {})",
+            places.join(" and ")
+        ))
+    }
 }
 
 fn read_json<T: for<'de> Deserialize<'de> + HasVersion>(
@@ -169,42 +345,35 @@ impl HasVersion for SecretsFile {
     }
 }
 
-/// Write both files atomically; the secrets file mode 0600.
-pub fn save(paths: &AppPaths, book: &ProfileBook, blocked: Option<&str>) -> Result<(), StoreError> {
-    if let Some(reason) = blocked {
-        return Err(StoreError::Blocked(reason.to_string()));
-    }
-    std::fs::create_dir_all(&paths.config_dir).map_err(|source| StoreError::CreateDir {
-        path: paths.config_dir.clone(),
-        source,
-    })?;
-    let profiles = ProfilesFile {
+fn write_secrets(
+    paths: &AppPaths,
+    secrets: &BTreeMap<String, ProfileSecrets>,
+) -> Result<(), StoreError> {
+    let file = SecretsFile {
+        v: FORMAT_VERSION,
+        secrets: secrets.clone(),
+    };
+    let json = serde_json::to_vec_pretty(&file).map_err(|e| StoreError::Encode(e.to_string()))?;
+    let json = zeroize::Zeroizing::new(json);
+    files::write_atomic(&paths.secrets_file(), &json, Sensitivity::Secret)?;
+    Ok(())
+}
+
+fn write_profiles(paths: &AppPaths, book: &ProfileBook) -> Result<(), StoreError> {
+    let file = ProfilesFile {
         v: FORMAT_VERSION,
         active: book.active.clone(),
         profiles: book.profiles.clone(),
     };
-    // Only secrets of profiles that still exist are kept.
-    let secrets = SecretsFile {
-        v: FORMAT_VERSION,
-        secrets: book
-            .secrets
-            .iter()
-            .filter(|(id, _)| book.profiles.iter().any(|p| &p.id == *id))
-            .map(|(id, s)| (id.clone(), s.clone()))
-            .collect(),
-    };
-    let encode = |e: serde_json::Error| StoreError::Encode(e.to_string());
-    let profiles_json = serde_json::to_vec_pretty(&profiles).map_err(encode)?;
-    let secrets_json =
-        zeroize::Zeroizing::new(serde_json::to_vec_pretty(&secrets).map_err(encode)?);
-    files::write_atomic(&paths.secrets_file(), &secrets_json, Sensitivity::Secret)?;
-    files::write_atomic(&paths.profiles_file(), &profiles_json, Sensitivity::Public)?;
+    let json = serde_json::to_vec_pretty(&file).map_err(|e| StoreError::Encode(e.to_string()))?;
+    files::write_atomic(&paths.profiles_file(), &json, Sensitivity::Public)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::paths::SecretsChoice;
 
     fn sample() -> ProfileBook {
         let profile = Profile {
@@ -233,7 +402,7 @@ mod tests {
     fn round_trip_keeps_secrets_out_of_the_profiles_file() -> Result<(), Box<dyn std::error::Error>>
     {
         let dir = tempfile::tempdir()?;
-        let paths = AppPaths::under(dir.path());
+        let paths = AppPaths::under(dir.path()).with_secrets(SecretsChoice::File);
         let book = sample();
         save(&paths, &book, None)?;
         let loaded = load(&paths);

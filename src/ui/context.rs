@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use egui::Ui;
 
-use crate::model::{Profile, ProfileBook, ProfileSecrets, Secret};
+use crate::model::{Profile, ProfileBook, ProfileSecrets, Secret, SecretsPlace};
 use crate::worker::composer::{BuiltRequest, ComposerEvent};
 use crate::worker::history::{Exchange, SharedHistory};
 use crate::worker::inbox::{InboxEvent, InboxKeys};
@@ -119,6 +119,10 @@ pub struct AppContext {
     /// The history the worker keeps; the history panel reads it without waiting.
     pub history: SharedHistory,
     actions: Vec<Action>,
+    /// Where the secrets are kept, once the worker has said (the credentials panel's note).
+    pub secrets_place: Option<SecretsPlace>,
+    /// Grows with every save sent: the worker skips a save older than one it has applied.
+    save_generation: u64,
 }
 
 impl AppContext {
@@ -132,6 +136,8 @@ impl AppContext {
             fingerprints: HashMap::new(),
             fingerprints_requested: HashSet::new(),
             dirty_since: None,
+            secrets_place: None,
+            save_generation: 0,
             now: 0.0,
             loaded: false,
             sandbox_credentials: None,
@@ -203,7 +209,28 @@ impl AppContext {
         self.dirty_since = None;
         let book = self.book.clone();
         let blocked = self.save_blocked.clone();
-        self.send(Command::Profiles(ProfilesCommand::Save { book, blocked }));
+        self.save_generation += 1;
+        let generation = self.save_generation;
+        self.send(Command::Profiles(ProfilesCommand::Save {
+            book,
+            blocked,
+            generation,
+        }));
+        self.restart_sandbox_if_credentials_changed();
+    }
+
+    /// "Forget secrets": clear a profile's secrets here and have the worker remove them
+    /// from wherever they are kept (the keychain and the file), saving the book with them.
+    pub fn forget_secrets(&mut self, profile_id: &str) {
+        self.book.secrets.remove(profile_id);
+        self.dirty_since = None;
+        self.save_generation += 1;
+        self.send(Command::Profiles(ProfilesCommand::ForgetSecrets {
+            profile_id: profile_id.to_string(),
+            book: self.book.clone(),
+            blocked: self.save_blocked.clone(),
+            generation: self.save_generation,
+        }));
         self.restart_sandbox_if_credentials_changed();
     }
 
@@ -309,8 +336,12 @@ impl AppContext {
                 self.loaded = true;
                 self.book = loaded.book;
                 self.save_blocked = loaded.save_blocked;
+                self.secrets_place = Some(loaded.secrets_place);
                 for problem in loaded.problems {
                     self.keep_problem(problem);
+                }
+                if let Some(moved) = loaded.migrated {
+                    self.notify(Level::Ok, moved);
                 }
                 if self.book.profiles.is_empty() {
                     self.notify(
@@ -336,8 +367,17 @@ impl AppContext {
                 self.start_sandbox();
                 self.act(Action::ProfilesReplaced);
             }
-            ProfilesEvent::Saved(Ok(())) => {}
+            ProfilesEvent::Saved(Ok(report)) => {
+                self.secrets_place = Some(report.secrets_place);
+                for problem in report.problems {
+                    self.keep_problem(problem);
+                }
+            }
             ProfilesEvent::Saved(Err(e)) => self.keep_problem(format!("profiles not saved: {e}")),
+            ProfilesEvent::Forgotten(Ok(text)) => self.notify(Level::Ok, text),
+            ProfilesEvent::Forgotten(Err(e)) => {
+                self.keep_problem(format!("secrets not forgotten: {e}"));
+            }
         }
     }
 

@@ -23,6 +23,8 @@ pub struct CredentialsPanel {
     selected: Option<String>,
     reveal_secret: bool,
     confirm_delete: Option<String>,
+    /// The profile whose secrets "Forget secrets…" asks to confirm forgetting.
+    confirm_forget: Option<String>,
     /// Path fields beside every dialog button.
     key_path: String,
     public_key_path: String,
@@ -90,6 +92,7 @@ impl CredentialsPanel {
             });
         });
         self.delete_confirmation(ui, shared);
+        self.forget_confirmation(ui, shared);
     }
 
     fn profile_list(&mut self, ui: &mut Ui, shared: &mut AppContext) {
@@ -313,11 +316,70 @@ impl CredentialsPanel {
         self.public_key_section(ui, shared, &id, &profile.counterparty_public_key_pem);
         ui.add_space(10.0);
         self.connection.draw(ui, shared, &mut profile, &mut secrets);
+        ui.add_space(10.0);
+        self.secrets_section(ui, shared, &mut profile);
 
         if (profile.clone(), secrets.clone()) != before {
             shared.book.profiles[index] = profile;
             shared.book.secrets.insert(id, secrets);
             shared.mark_dirty();
+        }
+    }
+
+    /// Where the secrets are kept (the keychain or the 0600 file, and why), the choice to
+    /// keep this profile's key in the keychain too, and "Forget secrets…".
+    fn secrets_section(&mut self, ui: &mut Ui, shared: &AppContext, profile: &mut Profile) {
+        ui.label(RichText::new("Where secrets are kept").strong());
+        let place = shared.secrets_place.as_ref();
+        match place {
+            Some(place) => ui.label(place.describe()),
+            None => ui.label("Secrets: asking the keychain…"),
+        };
+        let keychain = place.and_then(|p| p.keychain.clone());
+        ui.add_enabled_ui(keychain.is_some(), |ui| {
+            ui.checkbox(
+                &mut profile.key_in_keychain,
+                "Keep this profile's private key in the keychain too",
+            )
+            .on_disabled_hover_text("No keychain is in use on this machine");
+        });
+        if ui
+            .button("Forget secrets…")
+            .on_hover_text(
+                "Remove this profile's client secret and private key from wherever they are kept",
+            )
+            .clicked()
+        {
+            self.confirm_forget = Some(profile.id.clone());
+        }
+    }
+
+    fn forget_confirmation(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        let Some(id) = self.confirm_forget.clone() else {
+            return;
+        };
+        let where_kept = shared
+            .secrets_place
+            .as_ref()
+            .map(|p| p.describe())
+            .unwrap_or_default();
+        let modal = egui::Modal::new(egui::Id::unique("confirm_forget_secrets")).show(ui.ctx(), |ui| {
+            ui.heading("Forget this profile's secrets?");
+            ui.label(format!(
+                "Its client secret and private key are removed from the keychain and the file. {where_kept} Save the key first if you still need it."
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Forget them").clicked() {
+                    shared.forget_secrets(&id);
+                    self.confirm_forget = None;
+                }
+                if ui.button("Keep them").clicked() {
+                    self.confirm_forget = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_forget = None;
         }
     }
 

@@ -105,6 +105,8 @@ pub struct WorkerState {
     tokens: crate::net::client::TokenCache,
     pub history: history::SharedHistory,
     inbox: tokio::sync::Mutex<Option<crate::net::inbox::InboxHandle>>,
+    /// The profile store of the session (a blocking lock, taken on blocking threads only).
+    profiles: std::sync::Mutex<profiles::ProfileSlot>,
 }
 
 /// What the worker needs from its surroundings.
