@@ -12,6 +12,7 @@ use super::context::{AppContext, Level, Panel, SandboxState};
 use super::credentials::CredentialsPanel;
 use super::history::HistoryPanel;
 use super::inbox::InboxPanel;
+use super::palette::{Candidate, Choice, Overlays};
 use super::widgets;
 use super::workbench::WorkbenchPanel;
 use crate::worker::history::HistoryCommand;
@@ -37,6 +38,8 @@ pub struct SnapApp {
     panels: Vec<Box<dyn Panel>>,
     current: usize,
     egui_ctx: Arc<OnceLock<egui::Context>>,
+    /// The command palette (Ctrl+K) and the keyboard help (F1).
+    pub overlays: Overlays,
 }
 
 impl SnapApp {
@@ -60,6 +63,7 @@ impl SnapApp {
             panels: panels(),
             current: 0,
             egui_ctx,
+            overlays: Overlays::default(),
         }
     }
 
@@ -96,6 +100,7 @@ impl SnapApp {
         self.ctx.now = ui.input(|i| i.time);
         self.drain_events();
         self.save_when_quiet(ui.ctx());
+        self.keys(ui);
 
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("navigation")
@@ -108,7 +113,80 @@ impl SnapApp {
                 panel.ui(ui, &mut self.ctx);
             }
         });
+        self.overlays(ui);
         self.dispatch_actions();
+    }
+
+    /// Window-wide keys: the palette and help toggles, Ctrl+F for the panel's search.
+    fn keys(&mut self, ui: &mut Ui) {
+        self.overlays.keys(ui);
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F))
+            && let Some(panel) = self.panels.get_mut(self.current)
+        {
+            panel.focus_search();
+        }
+    }
+
+    fn overlays(&mut self, ui: &mut Ui) {
+        self.overlays.help(ui);
+        if !self.overlays.palette_open {
+            return;
+        }
+        let candidates = self.palette_candidates();
+        match self.overlays.palette(ui, &candidates) {
+            Some(Choice::Panel(index)) => self.current = index,
+            Some(Choice::Profile(id)) if self.ctx.book.profiles.iter().any(|p| p.id == id) => {
+                self.ctx.book.active = Some(id);
+                self.ctx.mark_dirty();
+            }
+            Some(Choice::PanelEntry { panel, key }) => {
+                if let Some(target) = self.panels.get_mut(panel) {
+                    target.run_palette_entry(&key, &mut self.ctx);
+                    self.current = panel;
+                }
+            }
+            Some(Choice::Profile(_)) | None => {}
+        }
+    }
+
+    /// Panels, profiles, then what each panel offers.
+    fn palette_candidates(&self) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = self
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Candidate {
+                label: format!("Go to: {}", p.title()),
+                note: "panel".into(),
+                choice: Choice::Panel(i),
+            })
+            .collect();
+        let active = self.ctx.book.active.as_deref();
+        out.extend(self.ctx.book.profiles.iter().map(|p| Candidate {
+            label: format!("Profile: {}", p.name),
+            note: if Some(p.id.as_str()) == active {
+                "active".into()
+            } else {
+                "switch to it".into()
+            },
+            choice: Choice::Profile(p.id.clone()),
+        }));
+        for (i, panel) in self.panels.iter().enumerate() {
+            out.extend(
+                panel
+                    .palette_entries(&self.ctx)
+                    .into_iter()
+                    .map(|e| Candidate {
+                        label: e.label,
+                        note: e.note,
+                        choice: Choice::PanelEntry {
+                            panel: i,
+                            key: e.key,
+                        },
+                    }),
+            );
+        }
+        out
     }
 
     /// Worker events: the context's share first, then each panel until one takes it.
@@ -183,6 +261,15 @@ impl SnapApp {
                 .map_or_else(|| "none".to_string(), |p| p.name.clone());
             ui.label(format!("Profile: {profile}"));
             ui.separator();
+            theme_choice(ui);
+            if ui
+                .small_button("?")
+                .on_hover_text("Keyboard shortcuts (F1)")
+                .clicked()
+            {
+                self.overlays.help_open = true;
+            }
+            ui.separator();
             sandbox_label(ui, &self.ctx.sandbox);
             if let Some(notice) = self.ctx.notices.last() {
                 ui.separator();
@@ -208,6 +295,30 @@ impl SnapApp {
                 SAVE_DEBOUNCE_SECONDS - quiet + 0.01,
             ));
         }
+    }
+}
+
+/// Follow the system, or force light or dark (egui's own switch draws emoji our fonts lack).
+fn theme_choice(ui: &mut Ui) {
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    let before = preference;
+    let label = ui.label("Theme");
+    egui::ComboBox::from_id_salt("theme")
+        .width(70.0)
+        .selected_text(match preference {
+            egui::ThemePreference::System => "System",
+            egui::ThemePreference::Light => "Light",
+            egui::ThemePreference::Dark => "Dark",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut preference, egui::ThemePreference::System, "System");
+            ui.selectable_value(&mut preference, egui::ThemePreference::Light, "Light");
+            ui.selectable_value(&mut preference, egui::ThemePreference::Dark, "Dark");
+        })
+        .response
+        .labelled_by(label.id);
+    if preference != before {
+        ui.ctx().set_theme(preference);
     }
 }
 
