@@ -335,3 +335,36 @@ fn f1_shows_the_shortcuts_and_esc_closes_them() {
     );
     assert!(!window.harness.state().overlays.help_open);
 }
+
+#[test]
+fn the_window_remembers_its_panel_and_theme_in_the_config_dir() {
+    use snap_console::worker::window;
+    let home = tempfile::tempdir().expect("tmp");
+    let paths = AppPaths::under(home.path());
+    {
+        let mut window = open(home.path(), [1280.0, 900.0]);
+        window.wait_for_label("Local sandbox (active)");
+        window.click("History");
+        window
+            .harness
+            .get_by_role_and_label(Role::ComboBox, "Theme")
+            .click();
+        window.steps(2);
+        window.click("Light");
+        assert!(!(window.harness.ctx.theme() == egui::Theme::Dark));
+        window.wait_for("window.json", |_| {
+            let state = window::load(&paths);
+            state.panel.as_deref() == Some("History") && state.theme.as_deref() == Some("light")
+        });
+    }
+    // A new window comes back to it.
+    let mut window = open(home.path(), [1280.0, 900.0]);
+    let ctx = window.harness.ctx.clone();
+    window
+        .harness
+        .state_mut()
+        .restore(&window::load(&paths), &ctx);
+    window.steps(2);
+    assert_eq!(window.harness.state().current(), "History");
+    assert!(!(window.harness.ctx.theme() == egui::Theme::Dark));
+}

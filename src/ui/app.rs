@@ -15,12 +15,18 @@ use super::inbox::InboxPanel;
 use super::palette::{Candidate, Choice, Overlays};
 use super::widgets;
 use super::workbench::WorkbenchPanel;
+use crate::model::WindowState;
 use crate::worker::history::HistoryCommand;
 use crate::worker::profiles::ProfilesCommand;
 use crate::worker::{self, Command, Event, WorkerState};
 
 /// Seconds of quiet after the last edit before profiles are written.
 const SAVE_DEBOUNCE_SECONDS: f64 = 0.6;
+/// Seconds a window size, position or panel must hold before it is remembered (a drag
+/// produces a size every frame).
+const WINDOW_DEBOUNCE_SECONDS: f64 = 1.0;
+/// The window's icon, also installed beside `assets/snap-console.desktop`.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/snap-console.png");
 
 /// The navigation list, in order: one line a panel.
 fn panels() -> Vec<Box<dyn Panel>> {
@@ -40,6 +46,9 @@ pub struct SnapApp {
     egui_ctx: Arc<OnceLock<egui::Context>>,
     /// The command palette (Ctrl+K) and the keyboard help (F1).
     pub overlays: Overlays,
+    /// The window state last written, and the one waiting for quiet (with its time).
+    remembered: WindowState,
+    window_pending: Option<(WindowState, f64)>,
 }
 
 impl SnapApp {
@@ -64,6 +73,8 @@ impl SnapApp {
             current: 0,
             egui_ctx,
             overlays: Overlays::default(),
+            remembered: WindowState::default(),
+            window_pending: None,
         }
     }
 
@@ -78,6 +89,52 @@ impl SnapApp {
         self.panels
             .iter_mut()
             .find_map(|p| (p.as_mut() as &mut dyn Any).downcast_mut::<T>())
+    }
+
+    /// Come back as the window was left: its last panel and theme (size and position are
+    /// the viewport's, set before it opens).
+    pub fn restore(&mut self, state: &WindowState, egui_ctx: &egui::Context) {
+        if let Some(panel) = &state.panel {
+            self.open(panel);
+        }
+        if let Some(theme) = state.theme.as_deref().and_then(theme_from_name) {
+            egui_ctx.set_theme(theme);
+        }
+        self.remembered = state.clone();
+    }
+
+    /// Remember size, position, panel and theme once they have held for a moment.
+    fn remember_window(&mut self, ui: &Ui) {
+        let (size, position) = ui.input(|i| {
+            let viewport = i.viewport();
+            (
+                viewport.inner_rect.map(|r| [r.width(), r.height()]),
+                viewport.outer_rect.map(|r| [r.min.x, r.min.y]),
+            )
+        });
+        let now = WindowState {
+            size: size.or(self.remembered.size),
+            position: position.or(self.remembered.position),
+            panel: Some(self.current().to_string()),
+            theme: Some(theme_name(ui.ctx().options(|o| o.theme_preference)).to_string()),
+        };
+        if now == self.remembered {
+            self.window_pending = None;
+            return;
+        }
+        let since = match &self.window_pending {
+            Some((pending, since)) if *pending == now => *since,
+            _ => self.ctx.now,
+        };
+        if self.ctx.now - since >= WINDOW_DEBOUNCE_SECONDS {
+            self.remembered = now.clone();
+            self.window_pending = None;
+            self.ctx.send(Command::SaveWindow(now));
+        } else {
+            self.window_pending = Some((now, since));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(WINDOW_DEBOUNCE_SECONDS));
+        }
     }
 
     /// The title of the panel on screen.
@@ -115,6 +172,7 @@ impl SnapApp {
         });
         self.overlays(ui);
         self.dispatch_actions();
+        self.remember_window(ui);
     }
 
     /// Window-wide keys: the palette and help toggles, Ctrl+F for the panel's search.
@@ -298,6 +356,23 @@ impl SnapApp {
     }
 }
 
+fn theme_name(preference: egui::ThemePreference) -> &'static str {
+    match preference {
+        egui::ThemePreference::System => "system",
+        egui::ThemePreference::Light => "light",
+        egui::ThemePreference::Dark => "dark",
+    }
+}
+
+fn theme_from_name(name: &str) -> Option<egui::ThemePreference> {
+    match name {
+        "system" => Some(egui::ThemePreference::System),
+        "light" => Some(egui::ThemePreference::Light),
+        "dark" => Some(egui::ThemePreference::Dark),
+        _ => None,
+    }
+}
+
 /// Follow the system, or force light or dark (egui's own switch draws emoji our fonts lack).
 fn theme_choice(ui: &mut Ui) {
     let mut preference = ui.ctx().options(|o| o.theme_preference);
@@ -359,11 +434,20 @@ pub fn run_native(
     runtime: &tokio::runtime::Runtime,
     paths: crate::worker::AppPaths,
 ) -> Result<(), String> {
+    let remembered = crate::worker::window::load(&paths);
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("SNAP Console")
+        .with_app_id("snap-console")
+        .with_inner_size(remembered.size.unwrap_or([1200.0, 800.0]))
+        .with_min_inner_size([720.0, 480.0]);
+    if let Some(position) = remembered.position {
+        viewport = viewport.with_position(position);
+    }
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("SNAP Console")
-            .with_inner_size([1200.0, 800.0])
-            .with_min_inner_size([720.0, 480.0]),
+        viewport,
         // Our own files hold the profiles; eframe's persistence stays off so that no
         // secret can ever end up in its storage.
         persist_window: false,
@@ -373,7 +457,11 @@ pub fn run_native(
     eframe::run_native(
         "SNAP Console",
         options,
-        Box::new(move |_cc| Ok(Box::new(SnapApp::new(&handle, paths)))),
+        Box::new(move |cc| {
+            let mut app = SnapApp::new(&handle, paths);
+            app.restore(&remembered, &cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| {
         format!("cannot open the window: {e} (without a display the command line still works: snap-console --help)")

@@ -318,6 +318,15 @@ impl AppContext {
                 Some(event)
             }
             Event::Inbox(event) => self.inbox_event(event),
+            Event::WindowSaved(result) => {
+                if let Err(e) = result {
+                    self.notify(
+                        Level::Warning,
+                        format!("window size and panel not remembered: {e}"),
+                    );
+                }
+                None
+            }
             other => Some(other),
         }
     }

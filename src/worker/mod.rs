@@ -19,6 +19,7 @@ pub mod keys;
 pub mod profiles;
 pub mod sandbox;
 pub mod setup;
+pub mod window;
 pub mod workbench;
 
 pub use crate::store::paths::AppPaths;
@@ -36,6 +37,8 @@ pub enum Command {
     History(history::HistoryCommand),
     Inbox(inbox::InboxCommand),
     Sandbox(sandbox::SandboxCommand),
+    /// Remember the window's size, position, panel and theme.
+    SaveWindow(crate::model::WindowState),
 }
 
 /// What comes back, by feature; `Notice` is an outcome any feature may report.
@@ -48,6 +51,7 @@ pub enum Event {
     History(history::HistoryEvent),
     Inbox(inbox::InboxEvent),
     Sandbox(sandbox::SandboxEvent),
+    WindowSaved(Result<(), String>),
     Notice(Notice),
 }
 
@@ -164,6 +168,7 @@ async fn route(command: Command, context: &WorkerContext) -> Event {
         Command::History(c) => history::handle(c, context).await,
         Command::Inbox(c) => inbox::handle(c, context).await,
         Command::Sandbox(c) => sandbox::handle(c, context).await,
+        Command::SaveWindow(state) => window::save(state, context).await,
     }
 }
 
