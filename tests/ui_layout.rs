@@ -281,14 +281,14 @@ fn history_exports_through_its_menu_and_asks_for_a_path_without_a_dialog() {
     window.wait_for_label("1 of 1 exchanges");
     window
         .harness
-        .get_by_label_contains("out  POST   73 Access Token B2B")
+        .get_by_label_contains("out  POST   200  2007300  73 Access Token B2B")
         .click();
     window.steps(2);
     window.wait_for_label("Open in composer");
     // List and detail side by side.
     let row = window
         .harness
-        .get_by_label_contains("out  POST   73 Access Token B2B")
+        .get_by_label_contains("out  POST   200  2007300  73 Access Token B2B")
         .rect();
     let open_button = window.harness.get_by_label("Open in composer").rect();
     assert!(
@@ -367,4 +367,61 @@ fn the_window_remembers_its_panel_and_theme_in_the_config_dir() {
     window.steps(2);
     assert_eq!(window.harness.state().current(), "History");
     assert!(!(window.harness.ctx.theme() == egui::Theme::Dark));
+}
+
+#[path = "common/servers.rs"]
+mod servers;
+
+#[test]
+fn a_5_mb_answer_is_shown_cut_with_its_size_and_frames_stay_short() {
+    let home = tempfile::tempdir().expect("tmp");
+    let mut window = open(home.path(), [1200.0, 800.0]);
+    window.ready_composer();
+    let mut body = String::from("{\"responseCode\":\"2007300\",\"items\":[");
+    let mut n = 0;
+    while body.len() < 5 * 1024 * 1024 + 1000 {
+        body.push_str(&format!(
+            "{{\"n\":{n},\"text\":\"lorem ipsum dolor sit amet\"}},\n"
+        ));
+        n += 1;
+    }
+    body.push_str("{}]}");
+    let server = servers::canned(servers::http_response(
+        "200 OK",
+        "application/json",
+        body.as_bytes(),
+    ));
+    {
+        let state = window.harness.state_mut();
+        let id = state.ctx.book.active.clone().expect("active");
+        if let Some(p) = state.ctx.book.profiles.iter_mut().find(|p| p.id == id) {
+            p.base_url = server.url();
+        }
+    }
+    window.click("Send");
+    window.wait_for_label("large body: showing the first 5 MB of");
+    assert!(
+        window
+            .harness
+            .query_all_by_label_contains(&format!("{} bytes in all", body.len()))
+            .next()
+            .is_some()
+    );
+    assert!(window.harness.query_by_label("Save…").is_some());
+    // Only the lines in view are on screen (and in the accessibility tree).
+    let lines = window
+        .harness
+        .query_all_by_label_contains("lorem ipsum")
+        .count();
+    assert!((5..200).contains(&lines), "{lines} lines laid out");
+    // Frames after the first (which lays the text out once) reuse the cached layout.
+    window.steps(2);
+    let mut slowest = Duration::ZERO;
+    for _ in 0..10 {
+        let started = Instant::now();
+        window.harness.step();
+        slowest = slowest.max(started.elapsed());
+    }
+    eprintln!("slowest frame with a 5 MB answer on screen (debug build): {slowest:?}");
+    assert!(slowest < Duration::from_millis(150), "{slowest:?}");
 }

@@ -12,9 +12,13 @@ use crate::worker::composer::{
 };
 use crate::worker::{Command, FileChoice};
 
-/// At most this much of a body is laid out on screen (Save… keeps the whole body): laying
-/// out megabytes of text would take longer than a frame.
-pub const SHOWN_LIMIT: usize = 256 * 1024;
+/// At most this much of a body is shown (Save… keeps the whole body).
+pub const SHOWN_LIMIT: usize = 5 * 1024 * 1024;
+/// Up to this size the body is one selectable text field; above it only the lines in view
+/// are laid out each frame (a text field lays out all of its text, every frame).
+pub const FIELD_LIMIT: usize = 64 * 1024;
+/// A line longer than this is cut on screen (a minified megabyte is one line).
+const LINE_LIMIT: usize = 2048;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ResponseTab {
@@ -40,6 +44,8 @@ pub struct ResponseView {
 
 struct ShownBody {
     text: String,
+    /// Where each line starts (for the line view of large bodies).
+    line_starts: Vec<usize>,
     /// "showing the first … of … bytes" when cut.
     cut_note: Option<String>,
     matches: Option<(String, usize)>,
@@ -138,13 +144,19 @@ impl ResponseView {
                 ui.checkbox(&mut self.show_raw, "raw");
             }
         });
-        if let Some(note) = &shown.cut_note {
+        if shown.cut_note.is_some() || !shown.line_starts.is_empty() {
             ui.horizontal_wrapped(|ui| {
-                widgets::warning_text(ui, note);
+                if let Some(note) = &shown.cut_note {
+                    widgets::warning_text(ui, note);
+                }
                 save_controls(ui, shared, response, &mut self.save_path);
             });
         }
         let label = ui.label(RichText::new("Response body").weak());
+        if !shown.line_starts.is_empty() {
+            lines_view(ui, shown, &self.search);
+            return;
+        }
         let search = self.search.clone();
         let mut layouter = |ui: &Ui, text: &dyn egui::TextBuffer, wrap: f32| {
             json_view::layout(ui, text, wrap, &search, &[])
@@ -163,6 +175,36 @@ impl ResponseView {
                 .labelled_by(label.id);
             });
     }
+}
+
+/// A large body as lines: only the rows in view are coloured and laid out.
+fn lines_view(ui: &mut Ui, shown: &ShownBody, search: &str) {
+    let font = egui::FontId::monospace(json_view::MONO_SIZE);
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let dark = ui.visuals().dark_mode;
+    let count = shown.line_starts.len();
+    ScrollArea::both()
+        .id_salt("response_body_lines")
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, count, |ui, rows| {
+            for i in rows {
+                let start = shown.line_starts[i];
+                let end = shown
+                    .line_starts
+                    .get(i + 1)
+                    .map_or(shown.text.len(), |next| next - 1);
+                let line = &shown.text[start..end.max(start)];
+                let cut = floor_char_boundary(line, LINE_LIMIT);
+                let mut job = json_view::layout_job(json_view::Highlight {
+                    text: &line[..cut],
+                    search,
+                    flagged_lines: &[],
+                    dark,
+                });
+                job.wrap.max_width = f32::INFINITY;
+                ui.add(egui::Label::new(job).extend());
+            }
+        });
 }
 
 /// The body as shown: pretty JSON unless raw is asked for, cut at `SHOWN_LIMIT`.
@@ -189,14 +231,22 @@ fn shown_body(response: &ResponseRecord, pretty: Option<&str>, raw: bool) -> Sho
             format!("{full} bytes in all")
         };
         Some(format!(
-            "large body: showing the first {} KB of {whole}; Save… keeps the whole body",
-            SHOWN_LIMIT / 1024
+            "large body: showing the first {} MB of {whole}; Save… keeps the whole body",
+            SHOWN_LIMIT / (1024 * 1024)
         ))
     } else {
         None
     };
+    let line_starts = if text.len() > FIELD_LIMIT {
+        std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect()
+    } else {
+        Vec::new()
+    };
     ShownBody {
         text,
+        line_starts,
         cut_note,
         matches: None,
     }

@@ -550,7 +550,8 @@ impl HistoryPanel {
     }
 }
 
-/// One row: time, direction, method, service, status, responseCode, error.
+/// One row: time, direction, method, status, responseCode, service, error (the short
+/// columns first, so that they stay in view in a narrow list).
 fn row_text(store: &HistoryStore, s: &Summary) -> String {
     let time = s.time_text();
     let status = match s.status {
@@ -562,13 +563,13 @@ fn row_text(store: &HistoryStore, s: &Summary) -> String {
         title => title,
     };
     format!(
-        "{}  {}  {:<6} {:<30}  {:>3}  {:<7}  {}",
+        "{}  {}  {:<6} {:>3}  {:<7}  {}  {}",
         time.get(..19).unwrap_or(&time),
         if s.inbound { "in " } else { "out" },
         store.text(s.method),
-        title,
         status,
         store.text(s.code),
+        title,
         store.text(s.error),
     )
 }

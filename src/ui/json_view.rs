@@ -15,6 +15,9 @@ use egui::{Color32, FontId, Galley, TextBuffer, Ui};
 /// cost more than it helps, and shown bodies are cut well below it anyway.
 pub const HIGHLIGHT_LIMIT: usize = 512 * 1024;
 
+/// The size of the monospace text bodies are drawn in.
+pub const MONO_SIZE: f32 = 13.0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Key,
@@ -190,7 +193,7 @@ fn palette(dark: bool) -> Palette {
 /// The coloured layout job for `h` (no wrap width set).
 pub fn layout_job(h: Highlight<'_>) -> LayoutJob {
     let colours = palette(h.dark);
-    let font = FontId::monospace(13.0);
+    let font = FontId::monospace(MONO_SIZE);
     let mut job = LayoutJob {
         text: h.text.to_string(),
         ..Default::default()

@@ -64,10 +64,11 @@ impl ComposerPanel {
             let (field, enter) = self.picker.field(
                 ui,
                 "Service",
-                &format!("{current}   (type a code, name or path)"),
-                360.0,
+                "type a code, name or path",
+                220.0,
                 matches.len(),
             );
+            ui.label(RichText::new(&current).strong());
             if enter && self.picker.open {
                 picked = matches.get(self.picker.index).copied();
             }
