@@ -34,19 +34,23 @@ for size in $SIZES; do
     sleep 0.5
   done
   w=${size%x*}; h=${size#*x}
-  xdotool windowmove "$win" 0 0 windowsize "$win" "$w" "$h"
-  xdotool windowfocus "$win" 2>/dev/null || xdotool mousemove 700 15 click 1
   sleep 6 # first run: key generation, sandbox start
-  xdotool mousemove 5 5
+  win=$(xdotool search --onlyvisible --name "SNAP Console" | head -1)
+  xdotool windowsize "$win" "$w" "$h" || true
+  xdotool windowfocus "$win" || true
+  # Without a window manager the keyboard follows the pointer: keep it over the window.
+  xdotool mousemove 60 $((h - 80)); sleep 1
+  xdotool key Escape; sleep 0.5 # the first key after focusing can be lost
   shot credentials "$size"
-  palette "go to workbench"; shot workbench "$size"
+  palette "go to workbench"; sleep 2; shot workbench "$size"
   palette "service: 25 va payment"
   xdotool key ctrl+Return; sleep 3
   shot composer "$size"
   palette "go to inbox"; shot inbox "$size"
   palette "go to history"
   # open the newest exchange in the detail pane
-  xdotool mousemove 330 ${ROW_Y:-120} click 1; sleep 1
+  xdotool mousemove 400 ${ROW_Y:-72} click 1; sleep 1
+  xdotool mousemove 60 $((h - 80))
   shot history "$size"
   kill "$app" 2>/dev/null || true
   wait "$app" 2>/dev/null || true

@@ -555,7 +555,7 @@ fn composer_sends_token_and_va_payment_to_the_sandbox_and_history_keeps_them() {
     window.wait_for_label("3 of 3 exchanges");
     window
         .harness
-        .get_by_label_contains("out  POST   200  2002500  25 VA Payment")
+        .get_by_label_contains("out POST   200 2002500 25 VA Payment")
         .click();
     window.harness.step();
     window.click("Open in composer");

@@ -281,14 +281,14 @@ fn history_exports_through_its_menu_and_asks_for_a_path_without_a_dialog() {
     window.wait_for_label("1 of 1 exchanges");
     window
         .harness
-        .get_by_label_contains("out  POST   200  2007300  73 Access Token B2B")
+        .get_by_label_contains("out POST   200 2007300 73 Access Token B2B")
         .click();
     window.steps(2);
     window.wait_for_label("Open in composer");
     // List and detail side by side.
     let row = window
         .harness
-        .get_by_label_contains("out  POST   200  2007300  73 Access Token B2B")
+        .get_by_label_contains("out POST   200 2007300 73 Access Token B2B")
         .rect();
     let open_button = window.harness.get_by_label("Open in composer").rect();
     assert!(

@@ -145,7 +145,7 @@ impl HistoryPanel {
         }
         self.dialogs(ui, shared);
         if self.split_share <= 0.0 {
-            self.split_share = 0.45;
+            self.split_share = 0.5;
         }
         let arrangement = if ui.available_width() >= 900.0 {
             Arrangement::Beside
@@ -563,7 +563,7 @@ fn row_text(store: &HistoryStore, s: &Summary) -> String {
         title => title,
     };
     format!(
-        "{}  {}  {:<6} {:>3}  {:<7}  {}  {}",
+        "{} {} {:<6} {:>3} {:<7} {}  {}",
         time.get(..19).unwrap_or(&time),
         if s.inbound { "in " } else { "out" },
         store.text(s.method),
