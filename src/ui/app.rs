@@ -49,6 +49,7 @@ pub struct SnapApp {
     /// The window state last written, and the one waiting for quiet (with its time).
     remembered: WindowState,
     window_pending: Option<(WindowState, f64)>,
+    window_seq: u64,
 }
 
 impl SnapApp {
@@ -75,6 +76,7 @@ impl SnapApp {
             overlays: Overlays::default(),
             remembered: WindowState::default(),
             window_pending: None,
+            window_seq: 0,
         }
     }
 
@@ -129,7 +131,11 @@ impl SnapApp {
         if self.ctx.now - since >= WINDOW_DEBOUNCE_SECONDS {
             self.remembered = now.clone();
             self.window_pending = None;
-            self.ctx.send(Command::SaveWindow(now));
+            self.window_seq += 1;
+            self.ctx.send(Command::SaveWindow {
+                seq: self.window_seq,
+                state: now,
+            });
         } else {
             self.window_pending = Some((now, since));
             ui.ctx()

@@ -334,6 +334,8 @@ impl HistoryPanel {
             n => format!("{n} ticked exchanges"),
         };
         ui.label(RichText::new(what).weak());
+        // Ticked by itself when the worker finds no file dialog; a person may prefer paths.
+        ui.checkbox(&mut self.no_dialog, "Type a path instead of a dialog");
         for format in [ExportFormat::Json, ExportFormat::Curl, ExportFormat::Report] {
             if ui.button(format_name(format)).clicked() {
                 if self.no_dialog {
@@ -385,7 +387,7 @@ impl HistoryPanel {
             let modal =
                 egui::Modal::new(egui::Id::unique("history_export_path")).show(ui.ctx(), |ui| {
                     ui.heading(format!("Export {}", format_name(format)));
-                    ui.label("No file dialog is available here: type where to write it.");
+                    ui.label("Without a file dialog: type where to write it.");
                     let l = ui.label("Export path");
                     ui.add(
                         TextEdit::singleline(&mut self.export_path)

@@ -38,7 +38,10 @@ pub enum Command {
     Inbox(inbox::InboxCommand),
     Sandbox(sandbox::SandboxCommand),
     /// Remember the window's size, position, panel and theme.
-    SaveWindow(crate::model::WindowState),
+    SaveWindow {
+        seq: u64,
+        state: crate::model::WindowState,
+    },
 }
 
 /// What comes back, by feature; `Notice` is an outcome any feature may report.
@@ -103,6 +106,9 @@ pub struct WorkerState {
     tokens: crate::net::client::TokenCache,
     pub history: history::SharedHistory,
     inbox: tokio::sync::Mutex<Option<crate::net::inbox::InboxHandle>>,
+    /// The newest window state written (its sequence number): saves run in their own
+    /// tasks, and an older one finishing late must not overwrite a newer one.
+    window_written: std::sync::Mutex<u64>,
 }
 
 /// What the worker needs from its surroundings.
@@ -168,7 +174,7 @@ async fn route(command: Command, context: &WorkerContext) -> Event {
         Command::History(c) => history::handle(c, context).await,
         Command::Inbox(c) => inbox::handle(c, context).await,
         Command::Sandbox(c) => sandbox::handle(c, context).await,
-        Command::SaveWindow(state) => window::save(state, context).await,
+        Command::SaveWindow { seq, state } => window::save(seq, state, context).await,
     }
 }
 

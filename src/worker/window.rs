@@ -12,7 +12,21 @@ pub fn load(paths: &AppPaths) -> WindowState {
     window::load(paths)
 }
 
-pub async fn save(state: WindowState, context: &WorkerContext) -> Event {
+/// Write `state` unless a newer one (higher `seq`) was written already.
+pub async fn save(seq: u64, state: WindowState, context: &WorkerContext) -> Event {
     let paths = context.paths.clone();
-    blocking(move || Event::WindowSaved(window::save(&paths, &state))).await
+    let worker = context.state.clone();
+    blocking(move || {
+        // Held across the write: saves are ordered, and a stale one is dropped.
+        let mut written = match worker.window_written.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if seq <= *written {
+            return Event::WindowSaved(Ok(()));
+        }
+        *written = seq;
+        Event::WindowSaved(window::save(&paths, &state))
+    })
+    .await
 }
