@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod profile;
 pub mod redact;
 pub mod secret;
+pub mod window;
 
 pub use draft::{HeaderOverride, RequestDraft};
 pub use exchange::{Direction, Exchange, RecordedMessage, Recorder};
@@ -17,3 +18,4 @@ pub use profile::{
 };
 pub use redact::Redactor;
 pub use secret::Secret;
+pub use window::WindowState;

@@ -4,3 +4,4 @@ pub mod history;
 pub mod paths;
 pub mod profiles;
 pub mod secrets;
+pub mod window;

@@ -12,15 +12,22 @@ use super::context::{AppContext, Level, Panel, SandboxState};
 use super::credentials::CredentialsPanel;
 use super::history::HistoryPanel;
 use super::inbox::InboxPanel;
+use super::palette::{Candidate, Choice, Overlays};
 use super::scenarios::ScenariosPanel;
 use super::widgets;
 use super::workbench::WorkbenchPanel;
+use crate::model::WindowState;
 use crate::worker::history::HistoryCommand;
 use crate::worker::profiles::ProfilesCommand;
 use crate::worker::{self, Command, Event, WorkerState};
 
 /// Seconds of quiet after the last edit before profiles are written.
 const SAVE_DEBOUNCE_SECONDS: f64 = 0.6;
+/// Seconds a window size, position or panel must hold before it is remembered (a drag
+/// produces a size every frame).
+const WINDOW_DEBOUNCE_SECONDS: f64 = 1.0;
+/// The window's icon, also installed beside `assets/snap-console.desktop`.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/snap-console.png");
 
 /// The navigation list, in order: one line a panel.
 fn panels() -> Vec<Box<dyn Panel>> {
@@ -39,6 +46,12 @@ pub struct SnapApp {
     panels: Vec<Box<dyn Panel>>,
     current: usize,
     egui_ctx: Arc<OnceLock<egui::Context>>,
+    /// The command palette (Ctrl+K) and the keyboard help (F1).
+    pub overlays: Overlays,
+    /// The window state last written, and the one waiting for quiet (with its time).
+    remembered: WindowState,
+    window_pending: Option<(WindowState, f64)>,
+    window_seq: u64,
 }
 
 impl SnapApp {
@@ -62,6 +75,10 @@ impl SnapApp {
             panels: panels(),
             current: 0,
             egui_ctx,
+            overlays: Overlays::default(),
+            remembered: WindowState::default(),
+            window_pending: None,
+            window_seq: 0,
         }
     }
 
@@ -76,6 +93,56 @@ impl SnapApp {
         self.panels
             .iter_mut()
             .find_map(|p| (p.as_mut() as &mut dyn Any).downcast_mut::<T>())
+    }
+
+    /// Come back as the window was left: its last panel and theme (size and position are
+    /// the viewport's, set before it opens).
+    pub fn restore(&mut self, state: &WindowState, egui_ctx: &egui::Context) {
+        if let Some(panel) = &state.panel {
+            self.open(panel);
+        }
+        if let Some(theme) = state.theme.as_deref().and_then(theme_from_name) {
+            egui_ctx.set_theme(theme);
+        }
+        self.remembered = state.clone();
+    }
+
+    /// Remember size, position, panel and theme once they have held for a moment.
+    fn remember_window(&mut self, ui: &Ui) {
+        let (size, position) = ui.input(|i| {
+            let viewport = i.viewport();
+            (
+                viewport.inner_rect.map(|r| [r.width(), r.height()]),
+                viewport.outer_rect.map(|r| [r.min.x, r.min.y]),
+            )
+        });
+        let now = WindowState {
+            size: size.or(self.remembered.size),
+            position: position.or(self.remembered.position),
+            panel: Some(self.current().to_string()),
+            theme: Some(theme_name(ui.ctx().options(|o| o.theme_preference)).to_string()),
+        };
+        if now == self.remembered {
+            self.window_pending = None;
+            return;
+        }
+        let since = match &self.window_pending {
+            Some((pending, since)) if *pending == now => *since,
+            _ => self.ctx.now,
+        };
+        if self.ctx.now - since >= WINDOW_DEBOUNCE_SECONDS {
+            self.remembered = now.clone();
+            self.window_pending = None;
+            self.window_seq += 1;
+            self.ctx.send(Command::SaveWindow {
+                seq: self.window_seq,
+                state: now,
+            });
+        } else {
+            self.window_pending = Some((now, since));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_secs_f64(WINDOW_DEBOUNCE_SECONDS));
+        }
     }
 
     /// The title of the panel on screen.
@@ -98,6 +165,7 @@ impl SnapApp {
         self.ctx.now = ui.input(|i| i.time);
         self.drain_events();
         self.save_when_quiet(ui.ctx());
+        self.keys(ui);
 
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
         egui::Panel::left("navigation")
@@ -110,7 +178,81 @@ impl SnapApp {
                 panel.ui(ui, &mut self.ctx);
             }
         });
+        self.overlays(ui);
         self.dispatch_actions();
+        self.remember_window(ui);
+    }
+
+    /// Window-wide keys: the palette and help toggles, Ctrl+F for the panel's search.
+    fn keys(&mut self, ui: &mut Ui) {
+        self.overlays.keys(ui);
+        if ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::F))
+            && let Some(panel) = self.panels.get_mut(self.current)
+        {
+            panel.focus_search();
+        }
+    }
+
+    fn overlays(&mut self, ui: &mut Ui) {
+        self.overlays.help(ui);
+        if !self.overlays.palette_open {
+            return;
+        }
+        let candidates = self.palette_candidates();
+        match self.overlays.palette(ui, &candidates) {
+            Some(Choice::Panel(index)) => self.current = index,
+            Some(Choice::Profile(id)) if self.ctx.book.profiles.iter().any(|p| p.id == id) => {
+                self.ctx.book.active = Some(id);
+                self.ctx.mark_dirty();
+            }
+            Some(Choice::PanelEntry { panel, key }) => {
+                if let Some(target) = self.panels.get_mut(panel) {
+                    target.run_palette_entry(&key, &mut self.ctx);
+                    self.current = panel;
+                }
+            }
+            Some(Choice::Profile(_)) | None => {}
+        }
+    }
+
+    /// Panels, profiles, then what each panel offers.
+    fn palette_candidates(&self) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = self
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Candidate {
+                label: format!("Go to: {}", p.title()),
+                note: "panel".into(),
+                choice: Choice::Panel(i),
+            })
+            .collect();
+        let active = self.ctx.book.active.as_deref();
+        out.extend(self.ctx.book.profiles.iter().map(|p| Candidate {
+            label: format!("Profile: {}", p.name),
+            note: if Some(p.id.as_str()) == active {
+                "active".into()
+            } else {
+                "switch to it".into()
+            },
+            choice: Choice::Profile(p.id.clone()),
+        }));
+        for (i, panel) in self.panels.iter().enumerate() {
+            out.extend(
+                panel
+                    .palette_entries(&self.ctx)
+                    .into_iter()
+                    .map(|e| Candidate {
+                        label: e.label,
+                        note: e.note,
+                        choice: Choice::PanelEntry {
+                            panel: i,
+                            key: e.key,
+                        },
+                    }),
+            );
+        }
+        out
     }
 
     /// Worker events: the context's share first, then each panel until one takes it.
@@ -185,6 +327,15 @@ impl SnapApp {
                 .map_or_else(|| "none".to_string(), |p| p.name.clone());
             ui.label(format!("Profile: {profile}"));
             ui.separator();
+            theme_choice(ui);
+            if ui
+                .small_button("?")
+                .on_hover_text("Keyboard shortcuts (F1)")
+                .clicked()
+            {
+                self.overlays.help_open = true;
+            }
+            ui.separator();
             sandbox_label(ui, &self.ctx.sandbox);
             if let Some(notice) = self.ctx.notices.last() {
                 ui.separator();
@@ -210,6 +361,47 @@ impl SnapApp {
                 SAVE_DEBOUNCE_SECONDS - quiet + 0.01,
             ));
         }
+    }
+}
+
+fn theme_name(preference: egui::ThemePreference) -> &'static str {
+    match preference {
+        egui::ThemePreference::System => "system",
+        egui::ThemePreference::Light => "light",
+        egui::ThemePreference::Dark => "dark",
+    }
+}
+
+fn theme_from_name(name: &str) -> Option<egui::ThemePreference> {
+    match name {
+        "system" => Some(egui::ThemePreference::System),
+        "light" => Some(egui::ThemePreference::Light),
+        "dark" => Some(egui::ThemePreference::Dark),
+        _ => None,
+    }
+}
+
+/// Follow the system, or force light or dark (egui's own switch draws emoji our fonts lack).
+fn theme_choice(ui: &mut Ui) {
+    let mut preference = ui.ctx().options(|o| o.theme_preference);
+    let before = preference;
+    let label = ui.label("Theme");
+    egui::ComboBox::from_id_salt("theme")
+        .width(70.0)
+        .selected_text(match preference {
+            egui::ThemePreference::System => "System",
+            egui::ThemePreference::Light => "Light",
+            egui::ThemePreference::Dark => "Dark",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut preference, egui::ThemePreference::System, "System");
+            ui.selectable_value(&mut preference, egui::ThemePreference::Light, "Light");
+            ui.selectable_value(&mut preference, egui::ThemePreference::Dark, "Dark");
+        })
+        .response
+        .labelled_by(label.id);
+    if preference != before {
+        ui.ctx().set_theme(preference);
     }
 }
 
@@ -250,11 +442,20 @@ pub fn run_native(
     runtime: &tokio::runtime::Runtime,
     paths: crate::worker::AppPaths,
 ) -> Result<(), String> {
+    let remembered = crate::worker::window::load(&paths);
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("SNAP Console")
+        .with_app_id("snap-console")
+        .with_inner_size(remembered.size.unwrap_or([1200.0, 800.0]))
+        .with_min_inner_size([720.0, 480.0]);
+    if let Some(position) = remembered.position {
+        viewport = viewport.with_position(position);
+    }
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("SNAP Console")
-            .with_inner_size([1200.0, 800.0])
-            .with_min_inner_size([720.0, 480.0]),
+        viewport,
         // Our own files hold the profiles; eframe's persistence stays off so that no
         // secret can ever end up in its storage.
         persist_window: false,
@@ -264,7 +465,11 @@ pub fn run_native(
     eframe::run_native(
         "SNAP Console",
         options,
-        Box::new(move |_cc| Ok(Box::new(SnapApp::new(&handle, paths)))),
+        Box::new(move |cc| {
+            let mut app = SnapApp::new(&handle, paths);
+            app.restore(&remembered, &cc.egui_ctx);
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| {
         format!("cannot open the window: {e} (without a display the command line still works: snap-console --help)")

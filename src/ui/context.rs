@@ -37,6 +37,25 @@ pub trait Panel: Any {
     }
     /// React to a request from another panel, or to something every panel may care about.
     fn on_action(&mut self, _action: &Action, _ctx: &mut AppContext) {}
+    /// Ctrl+F: put the keyboard in this panel's search field, if it has one.
+    fn focus_search(&mut self) {}
+    /// What this panel offers the command palette (Ctrl+K): services to pick, suites to
+    /// run… The palette shows the panel after running one.
+    fn palette_entries(&self, _ctx: &AppContext) -> Vec<PaletteEntry> {
+        Vec::new()
+    }
+    /// Run the entry with this key (one of `palette_entries`).
+    fn run_palette_entry(&mut self, _key: &str, _ctx: &mut AppContext) {}
+}
+
+/// One line of the command palette a panel contributes.
+#[derive(Debug, Clone)]
+pub struct PaletteEntry {
+    pub label: String,
+    /// Quieter text beside the label (a path, a group).
+    pub note: String,
+    /// What the panel gets back when it is picked.
+    pub key: String,
 }
 
 /// Requests between panels, and news that several panels react to.
@@ -326,6 +345,15 @@ impl AppContext {
                 Some(event)
             }
             Event::Inbox(event) => self.inbox_event(event),
+            Event::WindowSaved(result) => {
+                if let Err(e) = result {
+                    self.notify(
+                        Level::Warning,
+                        format!("window size and panel not remembered: {e}"),
+                    );
+                }
+                None
+            }
             other => Some(other),
         }
     }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
 
 use super::context::{Action, AppContext, Level, Panel};
+use super::split::{self, Arrangement};
 use super::widgets;
 use crate::worker::history::{
     Exchange, ExportFormat, HistoryCommand, HistoryEvent, HistoryStore, Query, Retention,
@@ -46,7 +47,17 @@ pub struct HistoryPanel {
     /// Id hashes ticked for export.
     ticked: BTreeSet<u64>,
     export_path: String,
+    /// Asking for a path to export to (no file dialog here), in this format.
+    export_prompt: Option<ExportFormat>,
+    /// The format of the last export sent with a dialog: asked again with a path if the
+    /// worker finds no dialog.
+    dialog_export: Option<ExportFormat>,
+    no_dialog: bool,
     confirm_clear: bool,
+    /// Ctrl+F: focus the search field on the next frame.
+    focus_search: bool,
+    /// The list's share of the width; 0 means not set.
+    split_share: f32,
     max_entries: String,
     max_megabytes: String,
     last_refresh: Option<Instant>,
@@ -98,7 +109,7 @@ impl HistoryPanel {
             }
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Some)
-                .map_err(|_| format!("{what} '{text}' is not a date like 2024-12-01"))
+                .map_err(|_| format!("{what} '{text}' is not a date like {}", today()))
         };
         let status = match self.status.trim() {
             "" => None,
@@ -118,9 +129,8 @@ impl HistoryPanel {
     }
 
     fn draw(&mut self, ui: &mut Ui, shared: &mut AppContext, history: &SharedHistory) {
-        ui.heading("History");
         let query = self.query();
-        self.filters(ui);
+        self.filters(ui, shared);
         match &query {
             Ok(query) => self.search_if_changed(query, shared, history),
             Err(e) => widgets::error_text(ui, e),
@@ -133,6 +143,22 @@ impl HistoryPanel {
             );
             ui.ctx().request_repaint_after(Duration::from_millis(100));
         }
+        self.dialogs(ui, shared);
+        if self.split_share <= 0.0 {
+            self.split_share = 0.5;
+        }
+        let arrangement = if ui.available_width() >= 900.0 {
+            Arrangement::Beside
+        } else {
+            Arrangement::Stacked
+        };
+        let (list, detail) = split::split(ui, "history split", arrangement, &mut self.split_share);
+        split::pane(ui, list, |ui| self.list_pane(ui, shared, history));
+        split::pane(ui, detail, |ui| self.detail_pane(ui, shared));
+    }
+
+    /// The count and the rows, filling the pane's height.
+    fn list_pane(&mut self, ui: &mut Ui, shared: &mut AppContext, history: &SharedHistory) {
         let Ok(view) = history.try_read() else {
             ui.label("Updating…");
             ui.ctx().request_repaint_after(Duration::from_millis(50));
@@ -165,48 +191,49 @@ impl HistoryPanel {
             self.rows.len(),
             store.len()
         ));
-        ui.separator();
         self.rows_ui(ui, shared, store);
-        ui.separator();
-        drop(view);
-        self.actions(ui, shared);
+    }
+
+    fn detail_pane(&mut self, ui: &mut Ui, shared: &mut AppContext) {
         let opened = self.opened.take();
         match (&opened, self.selected) {
             (Some(entry), _) => self.details(ui, shared, entry),
             (None, Some((_, key))) => self.loading(ui, shared, key),
-            (None, None) => {}
+            (None, None) => {
+                ui.label(RichText::new("Select an exchange to see it here.").weak());
+            }
         }
         if self.opened.is_none() && self.selected.is_some() {
             self.opened = opened;
         }
     }
 
-    fn filters(&mut self, ui: &mut Ui) {
-        Grid::new("history_filters")
-            .num_columns(4)
-            .spacing([10.0, 4.0])
-            .show(ui, |ui| {
-                widgets::text_row_inline(ui, "Search", &mut self.text, 260.0);
-                widgets::text_row_inline(ui, "Service", &mut self.service, 140.0);
-                ui.end_row();
-                widgets::text_row_inline(ui, "Status", &mut self.status, 80.0);
-                ui.horizontal(|ui| {
-                    for (label, value, hint) in [
-                        ("From", &mut self.from, "2024-12-01"),
-                        ("To", &mut self.to, "2024-12-31"),
-                    ] {
-                        let l = ui.label(label);
-                        ui.add(
-                            TextEdit::singleline(value)
-                                .hint_text(hint)
-                                .min_size(egui::vec2(100.0, 0.0))
-                                .desired_width(100.0),
-                        )
-                        .labelled_by(l.id);
-                    }
-                });
-                ui.end_row();
+    /// One row: the search fields, the dates (today as the hint), Export ▾ and Settings.
+    fn filters(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        let today = today();
+        ui.horizontal(|ui| {
+            let search = widgets::text_row_inline(ui, "Search", &mut self.text, 200.0);
+            if std::mem::take(&mut self.focus_search) {
+                search.request_focus();
+            }
+            widgets::text_row_inline(ui, "Service", &mut self.service, 110.0);
+            widgets::text_row_inline(ui, "Status", &mut self.status, 50.0);
+            for (label, value) in [("From", &mut self.from), ("To", &mut self.to)] {
+                let l = ui.label(label);
+                ui.add(
+                    TextEdit::singleline(value)
+                        .hint_text(today.as_str())
+                        .desired_width(86.0),
+                )
+                .labelled_by(l.id);
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // The arrows in monospace: Hack has them, the proportional font does not.
+                let arrow = || RichText::new("▾").monospace();
+                ui.menu_button(("Settings", arrow()), |ui| self.settings(ui, shared));
+                ui.menu_button(("Export", arrow()), |ui| self.export_menu(ui, shared));
             });
+        });
     }
 
     /// Only the visible rows are touched each frame (a result may hold a million).
@@ -215,8 +242,7 @@ impl HistoryPanel {
         let summaries = store.summaries();
         ScrollArea::vertical()
             .id_salt("history_rows")
-            .max_height(ui.available_height() * 0.45)
-            .auto_shrink([false, true])
+            .auto_shrink([false, false])
             .show_rows(ui, ROW_HEIGHT, rows.len(), |ui, range| {
                 for &position in &rows[range] {
                     // Positions of an older version may point past a trimmed store.
@@ -301,54 +327,89 @@ impl HistoryPanel {
         });
     }
 
-    fn actions(&mut self, ui: &mut Ui, shared: &mut AppContext) {
-        ui.horizontal_wrapped(|ui| {
-            ui.label(format!("{} selected for export", self.ticked.len()));
-            let l = ui.label("Export path");
-            ui.add(
-                TextEdit::singleline(&mut self.export_path)
-                    .hint_text("/path/to/file")
-                    .desired_width(220.0),
-            )
-            .labelled_by(l.id);
-            for (label, format) in [
-                ("JSON", ExportFormat::Json),
-                ("cURL script", ExportFormat::Curl),
-                ("Evidence report", ExportFormat::Report),
-            ] {
-                if ui.button(format!("Export {label}…")).clicked() {
+    fn export_menu(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        let what = match self.ticked.len() {
+            0 if self.selected.is_some() => "the selected exchange".to_string(),
+            0 => "tick exchanges (or select one) first".to_string(),
+            n => format!("{n} ticked exchanges"),
+        };
+        ui.label(RichText::new(what).weak());
+        // Ticked by itself when the worker finds no file dialog; a person may prefer paths.
+        ui.checkbox(&mut self.no_dialog, "Type a path instead of a dialog");
+        for format in [ExportFormat::Json, ExportFormat::Curl, ExportFormat::Report] {
+            if ui.button(format_name(format)).clicked() {
+                if self.no_dialog {
+                    self.export_prompt = Some(format);
+                } else {
+                    self.dialog_export = Some(format);
                     self.export(shared, format, FileChoice::Dialog);
                 }
-                if ui.button(format!("Export {label} to path")).clicked() {
-                    let path = FileChoice::Path(self.export_path.trim().into());
-                    self.export(shared, format, path);
-                }
+                ui.close();
             }
-            if ui.button("Clear all…").clicked() {
-                self.confirm_clear = true;
+        }
+    }
+
+    /// Retention and Clear, out of the way.
+    fn settings(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        ui.label(RichText::new("Retention").strong());
+        Grid::new("history_retention")
+            .num_columns(2)
+            .show(ui, |ui| {
+                widgets::text_row_inline(ui, "Keep at most (entries)", &mut self.max_entries, 80.0);
+                ui.end_row();
+                widgets::text_row_inline(ui, "and (MB)", &mut self.max_megabytes, 80.0);
+                ui.end_row();
+            });
+        if ui.button("Apply retention").clicked() {
+            let entries = self.max_entries.trim().parse::<usize>().ok();
+            let bytes = self
+                .max_megabytes
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .map(|mb| mb * 1024 * 1024);
+            shared.send(Command::History(HistoryCommand::SetRetention(Retention {
+                max_entries: entries,
+                max_bytes: bytes,
+            })));
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Clear all…").clicked() {
+            self.confirm_clear = true;
+            ui.close();
+        }
+    }
+
+    /// The export path prompt and the Clear confirmation.
+    fn dialogs(&mut self, ui: &mut Ui, shared: &mut AppContext) {
+        if let Some(format) = self.export_prompt {
+            let modal =
+                egui::Modal::new(egui::Id::unique("history_export_path")).show(ui.ctx(), |ui| {
+                    ui.heading(format!("Export {}", format_name(format)));
+                    ui.label("Without a file dialog: type where to write it.");
+                    let l = ui.label("Export path");
+                    ui.add(
+                        TextEdit::singleline(&mut self.export_path)
+                            .hint_text("/path/to/file")
+                            .desired_width(360.0),
+                    )
+                    .labelled_by(l.id);
+                    ui.horizontal(|ui| {
+                        if ui.button("Export").clicked() {
+                            let path = FileChoice::Path(self.export_path.trim().into());
+                            self.export(shared, format, path);
+                            self.export_prompt = None;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            self.export_prompt = None;
+                        }
+                    });
+                });
+            if modal.should_close() {
+                self.export_prompt = None;
             }
-        });
-        ui.horizontal(|ui| {
-            let l = ui.label("Keep at most (entries)");
-            ui.add(TextEdit::singleline(&mut self.max_entries).desired_width(80.0))
-                .labelled_by(l.id);
-            let l = ui.label("and (MB)");
-            ui.add(TextEdit::singleline(&mut self.max_megabytes).desired_width(60.0))
-                .labelled_by(l.id);
-            if ui.button("Apply retention").clicked() {
-                let entries = self.max_entries.trim().parse::<usize>().ok();
-                let bytes = self
-                    .max_megabytes
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .map(|mb| mb * 1024 * 1024);
-                shared.send(Command::History(HistoryCommand::SetRetention(Retention {
-                    max_entries: entries,
-                    max_bytes: bytes,
-                })));
-            }
-        });
+        }
         if self.confirm_clear {
             let modal =
                 egui::Modal::new(egui::Id::unique("confirm_clear_history")).show(ui.ctx(), |ui| {
@@ -491,7 +552,8 @@ impl HistoryPanel {
     }
 }
 
-/// One row: time, direction, method, service, status, responseCode, error.
+/// One row: time, direction, method, status, responseCode, service, error (the short
+/// columns first, so that they stay in view in a narrow list).
 fn row_text(store: &HistoryStore, s: &Summary) -> String {
     let time = s.time_text();
     let status = match s.status {
@@ -503,15 +565,28 @@ fn row_text(store: &HistoryStore, s: &Summary) -> String {
         title => title,
     };
     format!(
-        "{}  {}  {:<6} {:<30}  {:>3}  {:<7}  {}",
+        "{} {} {:<6} {:>3} {:<7} {}  {}",
         time.get(..19).unwrap_or(&time),
         if s.inbound { "in " } else { "out" },
         store.text(s.method),
-        title,
         status,
         store.text(s.code),
+        title,
         store.text(s.error),
     )
+}
+
+fn format_name(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::Json => "JSON",
+        ExportFormat::Curl => "cURL script",
+        ExportFormat::Report => "Evidence report",
+    }
+}
+
+/// Today's date as the filters take it (their hint).
+fn today() -> String {
+    chrono::Local::now().format("%Y-%m-%d").to_string()
 }
 
 fn headers_text(headers: &[(String, String)]) -> String {
@@ -571,8 +646,18 @@ impl Panel for HistoryPanel {
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &mut AppContext) {
-        if let Action::HistoryChanged = action {
-            self.invalidate();
+        match action {
+            Action::HistoryChanged => self.invalidate(),
+            Action::DialogUnavailable => {
+                self.no_dialog = true;
+                // The export that asked for a dialog asks for a path instead.
+                self.export_prompt = self.dialog_export.take().or(self.export_prompt);
+            }
+            _ => {}
         }
+    }
+
+    fn focus_search(&mut self) {
+        self.focus_search = true;
     }
 }

@@ -21,6 +21,7 @@ pub mod profiles;
 pub mod sandbox;
 pub mod scenarios;
 pub mod setup;
+pub mod window;
 pub mod workbench;
 
 pub use crate::store::paths::AppPaths;
@@ -40,6 +41,11 @@ pub enum Command {
     Inbox(inbox::InboxCommand),
     Sandbox(sandbox::SandboxCommand),
     Scenarios(scenarios::ScenariosCommand),
+    /// Remember the window's size, position, panel and theme.
+    SaveWindow {
+        seq: u64,
+        state: crate::model::WindowState,
+    },
 }
 
 /// What comes back, by feature; `Notice` is an outcome any feature may report.
@@ -54,6 +60,7 @@ pub enum Event {
     Inbox(inbox::InboxEvent),
     Sandbox(sandbox::SandboxEvent),
     Scenarios(scenarios::ScenariosEvent),
+    WindowSaved(Result<(), String>),
     Notice(Notice),
 }
 
@@ -107,6 +114,9 @@ pub struct WorkerState {
     inbox: tokio::sync::Mutex<Option<crate::net::inbox::InboxHandle>>,
     /// The profile store of the session (a blocking lock, taken on blocking threads only).
     profiles: std::sync::Mutex<profiles::ProfileSlot>,
+    /// The newest window state written (its sequence number): saves run in their own
+    /// tasks, and an older one finishing late must not overwrite a newer one.
+    window_written: std::sync::Mutex<u64>,
 }
 
 /// What the worker needs from its surroundings.
@@ -174,6 +184,7 @@ async fn route(command: Command, context: &WorkerContext) -> Event {
         Command::Inbox(c) => inbox::handle(c, context).await,
         Command::Sandbox(c) => sandbox::handle(c, context).await,
         Command::Scenarios(c) => scenarios::handle(c, context).await,
+        Command::SaveWindow { seq, state } => window::save(seq, state, context).await,
     }
 }
 
