@@ -498,56 +498,51 @@ impl HistoryPanel {
         ScrollArea::vertical()
             .id_salt("history_details")
             .show(ui, |ui| {
-                Grid::new("history_entry")
-                    .num_columns(2)
-                    .spacing([12.0, 4.0])
-                    .show(ui, |ui| {
-                        widgets::output_row(ui, "Time", &entry.time);
-                        widgets::output_row(ui, "Profile", &entry.profile);
-                        if let Some(code) = &entry.response_code {
-                            let meaning = crate::snap::response::decode(code)
-                                .map(|d| d.summary())
-                                .unwrap_or_default();
-                            widgets::output_row(ui, "responseCode", &format!("{code}  {meaning}"));
-                        }
-                        if let Some(error) = &entry.error {
-                            widgets::output_row(ui, "Error", error);
-                        }
-                        if let (Some(total), Some(headers)) = (entry.total_ms, entry.headers_ms) {
-                            widgets::output_row(
-                                ui,
-                                "Timing",
-                                &format!("total {total} ms, headers after {headers} ms"),
-                            );
-                        }
-                        if let Some(verdict) = &entry.verdict {
-                            widgets::output_row(ui, "Verdict", verdict);
-                        }
-                        if let Some(sts) = &entry.string_to_sign {
-                            widgets::output_row(ui, "stringToSign", sts);
-                        }
-                        widgets::output_row(
-                            ui,
-                            "Request headers",
-                            &headers_text(&entry.request.headers),
-                        );
-                        widgets::output_row(ui, "Request body", &entry.request.body);
-                        if let Some(response) = &entry.response {
-                            widgets::output_row(
-                                ui,
-                                "Response headers",
-                                &headers_text(&response.headers),
-                            );
-                            let mut body = response.body.clone();
-                            if response.body_truncated {
-                                body.push_str(&format!(
-                                    "\n… truncated ({} bytes in all)",
-                                    response.body_bytes
-                                ));
-                            }
-                            widgets::output_row(ui, "Response body", &body);
-                        }
-                    });
+                widgets::stacked_output(ui, "Time", &entry.time);
+                widgets::stacked_output(ui, "Profile", &entry.profile);
+                if let Some(code) = &entry.response_code {
+                    let meaning = crate::snap::response::decode(code)
+                        .map(|d| d.summary())
+                        .unwrap_or_default();
+                    widgets::stacked_output(ui, "responseCode", &format!("{code}  {meaning}"));
+                }
+                if let Some(error) = &entry.error {
+                    widgets::stacked_output(ui, "Error", error);
+                }
+                if let (Some(total), Some(headers)) = (entry.total_ms, entry.headers_ms) {
+                    widgets::stacked_output(
+                        ui,
+                        "Timing",
+                        &format!("total {total} ms, headers after {headers} ms"),
+                    );
+                }
+                if let Some(verdict) = &entry.verdict {
+                    widgets::stacked_output(ui, "Verdict", verdict);
+                }
+                if let Some(sts) = &entry.string_to_sign {
+                    widgets::stacked_output(ui, "stringToSign", sts);
+                }
+                widgets::stacked_output(
+                    ui,
+                    "Request headers",
+                    &headers_text(&entry.request.headers),
+                );
+                widgets::stacked_output(ui, "Request body", &entry.request.body);
+                if let Some(response) = &entry.response {
+                    widgets::stacked_output(
+                        ui,
+                        "Response headers",
+                        &headers_text(&response.headers),
+                    );
+                    let mut body = response.body.clone();
+                    if response.body_truncated {
+                        body.push_str(&format!(
+                            "\n… truncated ({} bytes in all)",
+                            response.body_bytes
+                        ));
+                    }
+                    widgets::stacked_output(ui, "Response body", &body);
+                }
             });
     }
 }

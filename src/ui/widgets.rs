@@ -81,6 +81,28 @@ pub fn output_row(ui: &mut Ui, label: &str, value: &str) {
     ui.end_row();
 }
 
+/// A read-only, copyable value under its label, as wide as the space it is given: for a
+/// side pane, where a two-column grid would push long values past its right edge.
+pub fn stacked_output(ui: &mut Ui, label: &str, value: &str) {
+    let label_id = ui
+        .horizontal(|ui| {
+            let label_response = ui.label(RichText::new(label).strong());
+            copy_button(ui, &format!("Copy {label}"), value);
+            label_response.id
+        })
+        .inner;
+    let mut shown = value;
+    let width = ui.available_width();
+    ui.add(
+        TextEdit::multiline(&mut shown)
+            .code_editor()
+            .desired_rows(1)
+            .desired_width(width),
+    )
+    .labelled_by(label_id);
+    ui.add_space(4.0);
+}
+
 pub const ERROR: Color32 = Color32::from_rgb(0xE0, 0x50, 0x50);
 pub const OK: Color32 = Color32::from_rgb(0x3C, 0xB3, 0x71);
 pub const WARN: Color32 = Color32::from_rgb(0xE0, 0xA0, 0x30);
