@@ -86,6 +86,9 @@ struct Decision {
     duplicate: bool,
     /// Why the request was refused (401), when it was.
     rejection: Option<String>,
+    /// The duplicate keys this answer was remembered under (forgotten again when the
+    /// request cannot be recorded).
+    remembered: Vec<String>,
 }
 
 async fn handle(
@@ -107,21 +110,15 @@ async fn handle(
     };
     let Decision {
         verdict,
-        answer,
+        mut answer,
         rule_label,
         close,
         duplicate,
         rejection,
+        remembered,
     } = decision;
-    let response_headers = response_headers(&answer, close);
-
-    let kept_len = read.kept.len().min(limits.kept_body_cap);
-    let kept_body = if kept_len == read.kept.len() {
-        body_text
-    } else {
-        String::from_utf8_lossy(&read.kept[..kept_len]).into_owned()
-    };
-    let received = Received {
+    let path = head.path.clone();
+    let mut received = Received {
         id: 0,
         time: arrived,
         peer: peer.to_string(),
@@ -130,34 +127,67 @@ async fn handle(
         path: head.path,
         query: head.query,
         headers: head.headers,
-        body: kept_body,
+        // Whole here, for the history; capped below for the list.
+        body: body_text,
         body_bytes: read.seen,
         // An unfinished body (too large, stalled, broken) is never the whole body.
-        body_truncated: read.seen > kept_len || !read.is_complete(),
+        body_truncated: read.seen > read.kept.len() || !read.is_complete(),
         verdict,
         answer_rule: rule_label,
         duplicate,
         rejection,
-        answered_status: answer.status,
-        answered_headers: response_headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        answered_body: answer.body.clone(),
-        answer_delay_ms: millis(answer.delay),
+        not_recorded: None,
+        answered_status: 0,
+        answered_headers: Vec::new(),
+        answered_body: String::new(),
+        answer_delay_ms: 0,
         elapsed_ms: millis(started.elapsed() + answer.delay),
     };
+    set_answered(&mut received, &answer, close);
+    // Recorded before anything is answered: an answer is a promise the request is kept.
+    if let Some(recorder) = &shared.recorder
+        && let Err(problem) = recorder.keep(&received).await
+    {
+        shared.seen().forget(&remembered);
+        answer = not_recorded_answer(&path);
+        set_answered(&mut received, &answer, close);
+        received.answer_rule = "not recorded: 500, so the provider sends it again".to_string();
+        received.not_recorded = Some(problem);
+    }
+    received.cap_body(limits.kept_body_cap);
+    let headers = response_headers(&answer, close);
     // Shown before a slow answer goes out, so the panel sees the request as it arrives.
     shared.record(received);
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
-    build_response(answer, response_headers)
+    build_response(answer, headers)
+}
+
+/// `500xx01 Internal Server Error` (SNAP's "retry"): the request could not be recorded.
+fn not_recorded_answer(path: &str) -> Answer {
+    answers::error_answer(
+        500,
+        path,
+        "01",
+        "Internal Server Error. The request could not be recorded; send it again",
+    )
+}
+
+/// What `received` says it was answered: `answer` with the headers it goes out with.
+fn set_answered(received: &mut Received, answer: &Answer, close: bool) {
+    received.answered_status = answer.status;
+    received.answered_headers = response_headers(answer, close)
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    received.answered_body = answer.body.clone();
+    received.answer_delay_ms = millis(answer.delay);
 }
 
 /// A whole body arrived: judge the signature, refuse it like a merchant (unless the path
@@ -196,6 +226,7 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
             close: false,
             duplicate: false,
             rejection: Some(refused.reason),
+            remembered: Vec::new(),
         };
     }
     let duplicate_keys = gate::duplicate_keys(&request);
@@ -209,12 +240,16 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
             close: false,
             duplicate: true,
             rejection: None,
+            remembered: Vec::new(),
         };
     }
     let answer = answer_by_rule(&rule, &request, bytes);
-    if (200..300).contains(&answer.status) {
+    let remembered = if (200..300).contains(&answer.status) {
         seen.remember(&duplicate_keys, &answer);
-    }
+        duplicate_keys
+    } else {
+        Vec::new()
+    };
     Decision {
         verdict,
         answer,
@@ -222,6 +257,7 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
         close: false,
         duplicate: false,
         rejection: None,
+        remembered,
     }
 }
 
@@ -313,6 +349,7 @@ fn decide_unfinished((status, rule_label, message): (u16, &str, String), head: &
         close: true,
         duplicate: false,
         rejection: None,
+        remembered: Vec::new(),
     }
 }
 
