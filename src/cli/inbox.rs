@@ -39,7 +39,8 @@ const PRINTER_GRACE: Duration = Duration::from_secs(1);
 #[derive(Args, Debug)]
 pub struct InboxArgs {
     /// Port to listen on; 0 picks a free one. The URL is printed on start.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, default_value_t = DEFAULT_PORT, allow_negative_numbers = true,
+          value_parser = super::numbers::listen_port)]
     pub port: u16,
     /// Address to listen on. Anything but loopback lets other machines reach the inbox.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
@@ -52,7 +53,8 @@ pub struct InboxArgs {
     pub public_key: Option<PathBuf>,
     /// Take the notification key from a running local sandbox (`snap-console sandbox`),
     /// e.g. http://127.0.0.1:PORT: the full loop on one machine.
-    #[arg(long, value_name = "URL", conflicts_with = "public_key")]
+    #[arg(long, value_name = "URL", conflicts_with = "public_key",
+          value_parser = super::numbers::http_url)]
     pub sandbox: Option<String>,
     #[command(flatten)]
     pub client_secret: ClientSecretArgs,

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::inputs::{self, CliError, ClientSecretArgs};
+use crate::model::profile_rules;
 use crate::presets;
 use crate::snap::keys;
 use crate::snap::minify::MinifyMode;
@@ -78,7 +79,8 @@ pub struct AddArgs {
     #[arg(long, value_name = "ORIGIN")]
     pub origin: Option<String>,
     /// Seconds to wait for an answer (default 30).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+          value_parser = super::numbers::timeout_seconds)]
     pub timeout_seconds: Option<u64>,
     /// Accept any TLS certificate (self-signed test servers). Never for real providers.
     #[arg(long)]
@@ -101,9 +103,7 @@ pub fn run(command: ProfileCommand) -> Result<ExitCode, CliError> {
 
 fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let name = args.name.trim().to_string();
-    if name.is_empty() {
-        return Err(CliError::input("--name", "the name is empty"));
-    }
+    profile_rules::name(&name).map_err(|e| CliError::input("--name", e))?;
     let (preset, defaults) = preset_defaults(args.preset.as_deref())?;
     let base_url = base_url_of(args.base_url.as_deref(), &defaults)?;
     let client_id = args.client_id.trim().to_string();
@@ -163,6 +163,10 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         timeout_seconds: args.timeout_seconds.unwrap_or(defaults.timeout_seconds),
         ..defaults
     };
+    // The window's rules, field by field: the first problem is the answer.
+    if let Some(problem) = profile_rules::check(&profile).into_iter().next() {
+        return Err(CliError::input(problem.field.flag(), problem.message));
+    }
     // Stored as unencrypted PKCS#8 PEM, as the window stores keys: the secrets file is 0600.
     let private_key_pem = match &private_key {
         Some(loaded) => keys::private_key_to_pkcs8_pem(&loaded.key, None)
@@ -237,23 +241,10 @@ fn print_preset(preset: &presets::Preset) {
     }
 }
 
+/// The profile rules' verdict on the base URL (shared with the window).
 fn check_base_url(text: &str) -> Result<String, CliError> {
-    let text = text.trim();
-    let url = url::Url::parse(text)
-        .map_err(|e| CliError::input("--base-url", format!("'{text}': {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(CliError::input(
-            "--base-url",
-            format!("'{text}' must be an http:// or https:// URL with a host"),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(CliError::input(
-            "--base-url",
-            format!("'{text}' must not have a query or fragment: paths go after it"),
-        ));
-    }
-    Ok(text.trim_end_matches('/').to_string())
+    profile_rules::base_url(text).map_err(|e| CliError::input("--base-url", e))?;
+    Ok(text.trim().trim_end_matches('/').to_string())
 }
 
 #[derive(Serialize)]
