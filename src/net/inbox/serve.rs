@@ -52,6 +52,8 @@ struct Head {
     query: Option<String>,
     headers: Vec<(String, String)>,
     declared_length: Option<u64>,
+    /// Why the request can be read two ways (`net::http::ambiguity`), if it can.
+    ambiguity: Option<String>,
 }
 
 impl Head {
@@ -71,6 +73,7 @@ impl Head {
                 })
                 .collect(),
             declared_length: http::declared_length(&parts.headers),
+            ambiguity: http::ambiguity(parts),
         }
     }
 }
@@ -104,9 +107,10 @@ async fn handle(
     let read = read_body(body, &limits, head.declared_length).await;
     let body_text = String::from_utf8_lossy(&read.kept).into_owned();
 
-    let decision = match unfinished(&head, &read, &limits) {
-        None => decide_complete(&shared, &head, &read.kept, &body_text),
-        Some(why) => decide_unfinished(why, &head),
+    let decision = match (unfinished(&head, &read, &limits), &head.ambiguity) {
+        (Some(why), _) => decide_unfinished(why, &head),
+        (None, Some(reason)) => decide_ambiguous(reason, &head),
+        (None, None) => decide_complete(&shared, &head, &read.kept, &body_text),
     };
     let Decision {
         verdict,
@@ -336,6 +340,26 @@ fn unfinished(
         ),
     };
     Some(why)
+}
+
+/// Refused like a strict merchant: `400xx00` with the reason in the body and in
+/// `X-INBOX-REASON`, whatever rule the path has; the connection is closed (its framing may
+/// be the ambiguous part).
+fn decide_ambiguous(reason: &str, head: &Head) -> Decision {
+    let mut answer =
+        answers::error_answer(400, &head.path, "00", &format!("Bad Request. {reason}"));
+    answer
+        .extra_headers
+        .push(("x-inbox-reason".to_string(), reason.to_string()));
+    Decision {
+        verdict: Verdict::not_checked(format!("not checked, the request is ambiguous: {reason}")),
+        answer,
+        rule_label: "refused 400 (ambiguous)".to_string(),
+        close: true,
+        duplicate: false,
+        rejection: Some(reason.to_string()),
+        remembered: Vec::new(),
+    }
 }
 
 /// The body did not arrive whole: say why, whatever rule the path has.
