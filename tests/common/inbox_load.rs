@@ -119,18 +119,28 @@ pub fn read_statuses(stream: &mut impl Read, count: usize) -> Vec<u16> {
     statuses
 }
 
-/// The `paymentRequestId`s the history in `data_dir` holds (read from the JSON Lines, as
-/// any other process would).
+/// The `paymentRequestId`s the history in `data_dir` holds, read from the JSON Lines line
+/// by line, as any other process would (a history of a gigabyte is not held in memory).
 pub fn recorded_ids(data_dir: &Path) -> HashSet<String> {
-    let text = std::fs::read_to_string(data_dir.join("history.jsonl")).unwrap_or_default();
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|entry| {
-            let body = entry["request"]["body"].as_str()?.to_string();
-            let body: serde_json::Value = serde_json::from_str(&body).ok()?;
-            Some(body["paymentRequestId"].as_str()?.to_string())
-        })
-        .collect()
+    const MARK: &str = r#"paymentRequestId\":\""#;
+    let Ok(file) = std::fs::File::open(data_dir.join("history.jsonl")) else {
+        return HashSet::new();
+    };
+    let mut ids = HashSet::new();
+    for line in std::io::BufReader::new(file).lines() {
+        let Ok(line) = line else { break };
+        // Only whole entries count: a line that does not parse was not recorded.
+        if !line.ends_with('}') {
+            continue;
+        }
+        if let Some(at) = line.find(MARK) {
+            let rest = &line[at + MARK.len()..];
+            if let Some(end) = rest.find('\\') {
+                ids.insert(rest[..end].to_string());
+            }
+        }
+    }
+    ids
 }
 
 /// `snap-console inbox --json --port 0` with the history in `home`, its stdout piped and

@@ -148,6 +148,9 @@ async fn handle(
         elapsed_ms: millis(started.elapsed() + answer.delay),
     };
     set_answered(&mut received, &answer, close);
+    // The raw bytes are text now: free them before waiting on the disk (a burst of large
+    // bodies holds one copy each, not two).
+    drop(read);
     // Recorded before anything is answered: an answer is a promise the request is kept.
     if let Some(recorder) = &shared.recorder
         && let Err(problem) = recorder.keep(&received).await
