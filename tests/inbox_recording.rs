@@ -47,7 +47,7 @@ fn pipelined(addr: std::net::SocketAddr, requests: Vec<Vec<u8>>) -> Vec<u16> {
 fn a_thousand_pipelined_notifications_are_each_recorded_before_their_200_even_unprinted() {
     let home = tempfile::tempdir().expect("temp dir");
     // Its stdout is piped and never read: printing blocks after a few hundred lines.
-    let inbox = InboxProcess::start(home.path(), &[]);
+    let mut inbox = InboxProcess::start(home.path(), &[]);
     let signer = Signer::new();
     let ids: Vec<String> = (0..1000).map(|i| format!("PIPE{i:06}")).collect();
     let requests = ids.iter().map(|id| signer.request(id, 900)).collect();
@@ -76,6 +76,27 @@ fn a_thousand_pipelined_notifications_are_each_recorded_before_their_200_even_un
             .filter(|s| **s != 200)
             .take(5)
             .collect::<Vec<_>>()
+    );
+
+    // SIGTERM stops it although its printer is stuck on the unread stdout.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &inbox.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let started = std::time::Instant::now();
+    let exited = loop {
+        if let Some(status) = inbox.child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > Duration::from_secs(15) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "stopped cleanly despite a blocked stdout: {exited:?}"
     );
 }
 

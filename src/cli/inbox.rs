@@ -267,11 +267,18 @@ async fn listen(args: InboxArgs, setup: Setup) -> Result<ExitCode, CliError> {
         eprintln!("warning: {warning}");
     }
 
-    let printer = tokio::task::spawn_blocking({
-        let events = handle.subscribe();
-        let json = args.json;
-        move || print_lines(events, json)
-    });
+    // A thread of its own, not the runtime's blocking pool: a stdout nobody reads may hold
+    // it for ever, and the process must still stop (a runtime waits for its pool).
+    let (printed, printer) = tokio::sync::oneshot::channel::<()>();
+    let events = handle.subscribe();
+    let json = args.json;
+    std::thread::Builder::new()
+        .name("inbox-printer".to_string())
+        .spawn(move || {
+            print_lines(events, json);
+            let _ = printed.send(());
+        })
+        .map_err(|e| CliError::Other(format!("cannot start the printer: {e}")))?;
     shutdown_signal().await;
     // Stopping drops the live feed, which ends the printer once it has caught up.
     handle.stop().await;
