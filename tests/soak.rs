@@ -16,6 +16,8 @@
 //! ```
 //!
 //! and prints the figures (RSS at the half and at the end, the peak, throughput).
+//! `SNAP_SOAK_COUNT=N` changes the number of notifications (the growth check runs with
+//! `SNAP_SOAK_FULL` only).
 
 #![allow(
     clippy::unwrap_used,
@@ -119,6 +121,11 @@ fn sample_rss(
 #[test]
 fn the_inbox_records_every_acknowledged_notification_in_bounded_memory() {
     let (total, connections) = if full() { (10_000, 32) } else { (300, 8) };
+    // A chosen length (e.g. a medium run on a debug build): SNAP_SOAK_COUNT=2000.
+    let total = std::env::var("SNAP_SOAK_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(total);
     let home = tempfile::tempdir().expect("temp dir");
     let mut inbox = InboxProcess::start(home.path(), &[]);
     // Someone reads its stdout (the slow reader is the recording test's case).
