@@ -528,6 +528,34 @@ fn overrides_are_sent_and_signed() {
     assert!(matches!(err, BuildError::MissingPrivateKey { .. }), "{err}");
 }
 
+/// Issue 11 item 8: `--header 'Authorization: Bearer X'` with no token fetched: the
+/// request carries X and its signature covers X, and no warning says otherwise.
+#[test]
+fn a_bearer_given_as_a_header_is_the_token_signed() {
+    let profile = profile("http://127.0.0.1:9");
+    let mut d = draft(&profile, "25", &va_payment_body("p-bearer"));
+    d.header_overrides = vec![HeaderOverride::set("Authorization", "Bearer given-by-hand")];
+    let built =
+        client::build(&profile, &secrets(), &d, None, TimestampSource::Now).expect("builds");
+    assert_eq!(built.header("Authorization"), Some("Bearer given-by-hand"));
+    assert!(
+        built
+            .warnings
+            .iter()
+            .all(|w| !w.contains("no access token")),
+        "{:?}",
+        built.warnings
+    );
+    let text = built.string_to_sign.clone().unwrap_or_default();
+    assert!(text.contains(":given-by-hand:"), "{text}");
+    let verdict = signature::verify(
+        built.signature_parts.as_ref().expect("parts"),
+        VerifyingSecret::Hmac(CLIENT_SECRET.as_bytes()),
+        built.header("X-SIGNATURE").unwrap_or(""),
+    );
+    assert_eq!(verdict.map(|v| v.valid), Ok(true));
+}
+
 #[test]
 fn field_problems_warn_but_do_not_block() {
     let profile = profile("http://127.0.0.1:9");

@@ -221,3 +221,181 @@ fn a_fifo_that_delivers_a_body_is_read() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `run` with the profiles and history in `home`.
+fn run_home(home: &Path, args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .env("SNAP_CONSOLE_HOME", home)
+        .env("STRICT_SECRET", "a-client-secret")
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs")
+}
+
+/// Issue 11 item 8: a negative number is called negative, whatever the flag.
+#[test]
+fn negative_numbers_are_named_as_such() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let cases: [&[&str]; 5] = [
+        &["sandbox", "--port", "-1"],
+        &["inbox", "--port", "-1"],
+        &["history", "list", "--limit", "-1"],
+        &[
+            "keygen",
+            "--bits",
+            "-1",
+            "--out-private",
+            "a",
+            "--out-public",
+            "b",
+        ],
+        &["decode-code", "4012500", "--http-status", "-401"],
+    ];
+    for args in cases {
+        let out = run_home(home.path(), args);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is negative"), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+}
+
+/// Issue 11 item 8: `profile add` applies the window's field rules.
+#[test]
+fn profile_add_refuses_what_the_window_would_flag() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let base = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "profile",
+            "add",
+            "--client-id",
+            "CLIENT",
+            "--client-secret-env",
+            "STRICT_SECRET",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let cases: [(&[&str], &str, &str); 6] = [
+        (
+            &[
+                "--name",
+                "a",
+                "--base-url",
+                "http://x",
+                "--partner-service-id",
+                "123456789012",
+            ],
+            "--partner-service-id",
+            "exactly 8",
+        ),
+        (
+            &["--name", "two\nlines", "--base-url", "http://x"],
+            "--name",
+            "a line break",
+        ),
+        (
+            &["--name", "a", "--base-url", "http://127.0.0.1:0"],
+            "--base-url",
+            "port 0",
+        ),
+        (
+            &["--name", "a", "--base-url", "http://exa mple.com"],
+            "--base-url",
+            "contains a space",
+        ),
+        (
+            &["--name", "a", "--base-url", "localhost:8080"],
+            "--base-url",
+            "http://localhost:8080",
+        ),
+        (
+            &[
+                "--name",
+                "a",
+                "--base-url",
+                "http://x",
+                "--timeout-seconds",
+                "-5",
+            ],
+            "--timeout-seconds",
+            "is negative",
+        ),
+    ];
+    for (extra, flag, expected) in cases {
+        let args = base(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_home(home.path(), &args);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains(expected),
+            "{extra:?}: {err}"
+        );
+    }
+    let listed = run_home(home.path(), &["profile", "list", "--json"]);
+    let listing: serde_json::Value =
+        serde_json::from_slice(&listed.stdout).expect("profile list --json");
+    assert_eq!(
+        listing["profiles"],
+        serde_json::json!([]),
+        "nothing was added"
+    );
+
+    let good = base(&[
+        "--name",
+        "fine",
+        "--base-url",
+        "http://127.0.0.1:8080",
+        "--partner-service-id",
+        "   12345",
+    ]);
+    let good: Vec<&str> = good.iter().map(String::as_str).collect();
+    let out = run_home(home.path(), &good);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+/// Issue 11 item 8: a bad URL says what is wrong with it, never "builder error".
+#[test]
+fn bad_urls_say_what_is_wrong() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "inbox",
+                "--port",
+                "0",
+                "--no-history",
+                "--sandbox",
+                "http://exa mple.com",
+            ],
+            "contains a space",
+        ),
+        (
+            &[
+                "inbox",
+                "--port",
+                "0",
+                "--no-history",
+                "--sandbox",
+                "http://:80",
+            ],
+            "has no host",
+        ),
+        (
+            &["sandbox", "--port", "0", "--notify-url", "ftp://x"],
+            "must start with http:// or https://",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run_home(home.path(), args);
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains("builder error"), "{args:?}: {err}");
+    }
+}

@@ -66,7 +66,8 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Show at most N exchanges (the newest).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true,
+          value_parser = super::numbers::count)]
     pub limit: Option<usize>,
     /// Print one JSON object `{"entries":[...]}` (newest first) instead of text.
     #[arg(long)]

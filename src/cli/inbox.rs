@@ -1,20 +1,30 @@
 //! `inbox`: the window's inbox without the window. Listens, answers like a merchant,
-//! prints one line per request (one JSON object with `--json`), records each exchange in
-//! the history (redacted), and stops cleanly on Ctrl+C or SIGTERM.
+//! records each exchange in the history (redacted) *before* answering it (a request that
+//! cannot be recorded is answered `500xx01` so the provider retries), prints one line per
+//! request (one JSON object with `--json`), and stops cleanly on Ctrl+C or SIGTERM.
+//!
+//! Printing is not recording: the lines are printed by their own thread from the inbox's
+//! live feed, so a stdout nobody reads delays nothing and loses no history entry (lines
+//! that fall behind are skipped, and that is said on stderr).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use clap::Args;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 use zeroize::Zeroizing;
 
 use super::inputs::{self, CliError, ClientSecretArgs};
-use crate::net::inbox::{self, InboxConfig, Received, Variant, VerificationKeys, VerificationMode};
+use crate::flows::history::FileRecorder;
+use crate::net::inbox::{
+    self, InboxConfig, Received, Recording, Variant, VerificationKeys, VerificationMode,
+};
 use crate::snap::keys;
-use crate::store::history::{HistoryStore, Redactor};
+use crate::store::history::Redactor;
 use crate::store::paths::AppPaths;
 use crate::store::profiles;
 
@@ -22,13 +32,15 @@ use crate::store::profiles;
 /// with a provider stays valid from one run to the next.
 pub const DEFAULT_PORT: u16 = 8765;
 
-/// History entries waiting to be written; beyond this, requests are printed but not recorded.
-const HISTORY_QUEUE: usize = 256;
+/// How long stopping waits for the printer to finish the lines already received (a stdout
+/// nobody reads must not keep the process alive).
+const PRINTER_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Args, Debug)]
 pub struct InboxArgs {
     /// Port to listen on; 0 picks a free one. The URL is printed on start.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, default_value_t = DEFAULT_PORT, allow_negative_numbers = true,
+          value_parser = super::numbers::listen_port)]
     pub port: u16,
     /// Address to listen on. Anything but loopback lets other machines reach the inbox.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
@@ -41,7 +53,8 @@ pub struct InboxArgs {
     pub public_key: Option<PathBuf>,
     /// Take the notification key from a running local sandbox (`snap-console sandbox`),
     /// e.g. http://127.0.0.1:PORT: the full loop on one machine.
-    #[arg(long, value_name = "URL", conflicts_with = "public_key")]
+    #[arg(long, value_name = "URL", conflicts_with = "public_key",
+          value_parser = super::numbers::http_url)]
     pub sandbox: Option<String>,
     #[command(flatten)]
     pub client_secret: ClientSecretArgs,
@@ -80,6 +93,9 @@ const SANDBOX_KEY_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn inbox(args: InboxArgs) -> Result<ExitCode, CliError> {
     let paths = AppPaths::discover();
     let mut setup = setup(&args, &paths)?;
+    if !args.no_history {
+        setup.config.recording = Some(recording(&paths, &setup)?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -92,7 +108,7 @@ pub fn inbox(args: InboxArgs) -> Result<ExitCode, CliError> {
                 .map_err(|e| CliError::input("--sandbox", e.to_string()))?;
             setup.config.verification.counterparty_public_key = Some(key);
         }
-        listen(args, setup, paths).await
+        listen(args, setup).await
     })
 }
 
@@ -174,6 +190,25 @@ fn setup(args: &InboxArgs, paths: &AppPaths) -> Result<Setup, CliError> {
     })
 }
 
+/// The history, opened now: one that cannot be written (a newer format, a data folder that
+/// is a file) stops the inbox before it answers anything, rather than answering every
+/// notification 500.
+fn recording(paths: &AppPaths, setup: &Setup) -> Result<Recording, CliError> {
+    let (recorder, messages) = FileRecorder::open(paths.data_dir.clone()).map_err(|e| {
+        CliError::Other(format!(
+            "the history cannot record ({e}); fix it, or pass --no-history to answer without recording"
+        ))
+    })?;
+    for message in messages {
+        eprintln!("warning: {message}");
+    }
+    Ok(Recording {
+        recorder: Arc::new(recorder),
+        profile: setup.profile_name.clone(),
+        redactor: setup.redactor.clone(),
+    })
+}
+
 /// What verdicts can rest on, in words (a public key's fingerprint; never the secret).
 fn checking_with(keys: &VerificationKeys) -> String {
     let mut parts = Vec::new();
@@ -193,7 +228,7 @@ fn checking_with(keys: &VerificationKeys) -> String {
     }
 }
 
-async fn listen(args: InboxArgs, setup: Setup, paths: AppPaths) -> Result<ExitCode, CliError> {
+async fn listen(args: InboxArgs, setup: Setup) -> Result<ExitCode, CliError> {
     let checking = checking_with(&setup.config.verification);
     if setup.config.verification.counterparty_public_key.is_none() {
         eprintln!(
@@ -232,48 +267,41 @@ async fn listen(args: InboxArgs, setup: Setup, paths: AppPaths) -> Result<ExitCo
         eprintln!("warning: {warning}");
     }
 
-    let history = (!args.no_history).then(|| {
-        start_history_writer(
-            paths,
-            url.clone(),
-            setup.profile_name.clone(),
-            setup.redactor.clone(),
-        )
-    });
-    let (history_tx, history_task) = match history {
-        Some((tx, task)) => (Some(tx), Some(task)),
-        None => (None, None),
-    };
-
-    let mut events = handle.subscribe();
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            event = events.recv() => match event {
-                Ok(received) => report(&received, args.json, history_tx.as_ref()),
-                Err(broadcast::error::RecvError::Lagged(missed)) => eprintln!(
-                    "warning: {missed} requests arrived faster than they could be printed and were skipped here"
-                ),
-                Err(broadcast::error::RecvError::Closed) => break,
-            },
-        }
-    }
+    // A thread of its own, not the runtime's blocking pool: a stdout nobody reads may hold
+    // it for ever, and the process must still stop (a runtime waits for its pool).
+    let (printed, printer) = tokio::sync::oneshot::channel::<()>();
+    let events = handle.subscribe();
+    let json = args.json;
+    std::thread::Builder::new()
+        .name("inbox-printer".to_string())
+        .spawn(move || {
+            print_lines(events, json);
+            let _ = printed.send(());
+        })
+        .map_err(|e| CliError::Other(format!("cannot start the printer: {e}")))?;
+    shutdown_signal().await;
+    // Stopping drops the live feed, which ends the printer once it has caught up.
     handle.stop().await;
-    // Requests answered while stopping are printed too.
-    while let Ok(received) = events.try_recv() {
-        report(&received, args.json, history_tx.as_ref());
-    }
-    drop(history_tx);
-    if let Some(task) = history_task {
-        let _ = task.await;
-    }
+    let _ = tokio::time::timeout(PRINTER_GRACE, printer).await;
     eprintln!("inbox stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(received: &Received, json: bool, history: Option<&mpsc::Sender<Received>>) {
+/// One line per request on stdout, on a thread of its own: a blocked stdout holds only
+/// this thread, and the inbox's feed skips ahead past what it could not print.
+fn print_lines(mut events: broadcast::Receiver<Received>, json: bool) {
+    loop {
+        match events.blocking_recv() {
+            Ok(received) => print_line(&received, json),
+            Err(broadcast::error::RecvError::Lagged(missed)) => eprintln!(
+                "warning: {missed} requests were answered faster than they could be printed; they are not printed here (each is in the history unless --no-history)"
+            ),
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+fn print_line(received: &Received, json: bool) {
     if json {
         match serde_json::to_string(&received.summary()) {
             Ok(line) => println!("{line}"),
@@ -282,57 +310,12 @@ fn report(received: &Received, json: bool, history: Option<&mpsc::Sender<Receive
     } else {
         println!("{}", received.summary_text());
     }
-    if let Some(history) = history
-        && history.try_send(received.clone()).is_err()
-    {
+    if let Some(problem) = &received.not_recorded {
         eprintln!(
-            "warning: request {} is not in the history (the history writer is behind)",
+            "warning: request {} is not in the history ({problem}); it was answered 500 so the provider sends it again",
             received.id
         );
     }
-}
-
-/// A thread-pool task owning the history file: appends block on disk, the listener must not.
-fn start_history_writer(
-    paths: AppPaths,
-    base_url: String,
-    profile: String,
-    redactor: Redactor,
-) -> (mpsc::Sender<Received>, tokio::task::JoinHandle<()>) {
-    let (tx, mut rx) = mpsc::channel::<Received>(HISTORY_QUEUE);
-    let task = tokio::task::spawn_blocking(move || {
-        let mut store = match HistoryStore::open(&paths.data_dir) {
-            Ok((store, report)) => {
-                for message in report.messages(store.path()) {
-                    eprintln!("warning: {message}");
-                }
-                Ok(store)
-            }
-            Err(e) => Err(e.to_string()),
-        };
-        while let Some(received) = rx.blocking_recv() {
-            let store = match store.as_mut() {
-                Ok(store) => store,
-                // Refused for as long as the reason holds, said for every request (a
-                // newer format must not silently stop the recording).
-                Err(why) => {
-                    eprintln!(
-                        "warning: request {} is not recorded in the history: {why}",
-                        received.id
-                    );
-                    continue;
-                }
-            };
-            let exchange = received.to_exchange(&base_url, &profile, &redactor);
-            if let Err(e) = store.append(exchange) {
-                eprintln!(
-                    "warning: request {} is not in the history: {e}",
-                    received.id
-                );
-            }
-        }
-    });
-    (tx, task)
 }
 
 /// Ctrl+C, or SIGTERM where there is one (CI runners and `kill` send it).

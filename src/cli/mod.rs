@@ -11,6 +11,7 @@ mod diagnose;
 mod history;
 mod inbox;
 mod inputs;
+mod numbers;
 mod profile;
 mod sandbox;
 mod send;

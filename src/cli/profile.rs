@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::connection::ConnectionArgs;
 use super::inputs::{self, CliError, ClientSecretArgs};
+use crate::model::profile_rules;
 use crate::net::client::{http_client_for, identity};
 use crate::presets;
 use crate::snap::keys;
@@ -111,7 +112,8 @@ pub struct AddArgs {
     #[arg(long, value_name = "ORIGIN")]
     pub origin: Option<String>,
     /// Seconds to wait for an answer (default 30).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+          value_parser = super::numbers::timeout_seconds)]
     pub timeout_seconds: Option<u64>,
     /// Accept any TLS certificate (self-signed test servers). Never for real providers.
     #[arg(long)]
@@ -165,9 +167,7 @@ fn forget_secrets(args: &ForgetArgs) -> Result<ExitCode, CliError> {
 
 fn add(args: AddArgs) -> Result<ExitCode, CliError> {
     let name = args.name.trim().to_string();
-    if name.is_empty() {
-        return Err(CliError::input("--name", "the name is empty"));
-    }
+    profile_rules::name(&name).map_err(|e| CliError::input("--name", e))?;
     let (preset, defaults) = preset_defaults(args.preset.as_deref())?;
     let base_url = base_url_of(args.base_url.as_deref(), &defaults)?;
     let client_id = args.client_id.trim().to_string();
@@ -229,6 +229,10 @@ fn add(args: AddArgs) -> Result<ExitCode, CliError> {
         key_in_keychain: args.key_in_keychain,
         ..defaults
     };
+    // The window's rules, field by field: the first problem is the answer.
+    if let Some(problem) = profile_rules::check(&profile).into_iter().next() {
+        return Err(CliError::input(problem.field.flag(), problem.message));
+    }
     // Stored as unencrypted PKCS#8 PEM, as the window stores keys: in the keychain, or in
     // the secrets file (mode 0600).
     let private_key_pem = match &private_key {
@@ -334,6 +338,9 @@ fn set(args: SetArgs) -> Result<ExitCode, CliError> {
             "nothing to change: give --client-cert, --client-pkcs12, --ca-bundle, --proxy or a --clear-… flag",
         ));
     }
+    if let Some(problem) = profile_rules::check(&profile).into_iter().next() {
+        return Err(CliError::input(problem.field.flag(), problem.message));
+    }
     check_connection(&profile, &secrets)?;
     let id = profile.id.clone();
     book.profiles[index] = profile;
@@ -407,23 +414,10 @@ fn print_preset(preset: &presets::Preset) {
     }
 }
 
+/// The profile rules' verdict on the base URL (shared with the window).
 fn check_base_url(text: &str) -> Result<String, CliError> {
-    let text = text.trim();
-    let url = url::Url::parse(text)
-        .map_err(|e| CliError::input("--base-url", format!("'{text}': {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(CliError::input(
-            "--base-url",
-            format!("'{text}' must be an http:// or https:// URL with a host"),
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(CliError::input(
-            "--base-url",
-            format!("'{text}' must not have a query or fragment: paths go after it"),
-        ));
-    }
-    Ok(text.trim_end_matches('/').to_string())
+    profile_rules::base_url(text).map_err(|e| CliError::input("--base-url", e))?;
+    Ok(text.trim().trim_end_matches('/').to_string())
 }
 
 #[derive(Serialize)]

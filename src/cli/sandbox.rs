@@ -21,7 +21,8 @@ use crate::store::files::{self, Sensitivity};
 #[derive(Args, Debug, Clone)]
 pub struct SandboxArgs {
     /// Port on 127.0.0.1 (0 = any free port; the banner says which).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true,
+          value_parser = super::numbers::listen_port)]
     pub port: u16,
     /// The client id to accept. Needs --client-secret-env and --partner-public-key;
     /// without all three, fresh credentials are made.
@@ -36,14 +37,14 @@ pub struct SandboxArgs {
     pub partner_public_key: Option<PathBuf>,
     /// The merchant's base URL: VA payment notifications go to
     /// {URL}/api/v1.0/transfer-va/payment, biller callbacks to {URL}/biller/reversal.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = super::numbers::http_url)]
     pub notify_url: Option<String>,
     /// Explain rejected requests in X-SANDBOX-REASON / X-SANDBOX-EXPECTED-STRING-TO-SIGN.
     #[arg(long)]
     pub explain: bool,
     /// Access token lifetime (1 s to a year).
-    #[arg(long, value_name = "SECONDS", default_value_t = 900,
-          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    #[arg(long, value_name = "SECONDS", default_value_t = 900, allow_negative_numbers = true,
+          value_parser = super::numbers::token_ttl)]
     pub token_ttl: u64,
     /// Where generated credentials are written (default: a new directory under the
     /// system's temporary directory).

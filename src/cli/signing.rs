@@ -134,7 +134,8 @@ pub struct MinifyArgs {
 #[derive(Args, Debug, Clone)]
 pub struct KeygenArgs {
     /// Key size: 2048, 3072 or 4096.
-    #[arg(long, default_value_t = 2048)]
+    #[arg(long, default_value_t = 2048, allow_negative_numbers = true,
+          value_parser = super::numbers::key_bits)]
     pub bits: usize,
     /// Where to write the private key (PKCS#8 PEM, mode 0600).
     #[arg(long, value_name = "FILE")]
@@ -157,7 +158,7 @@ pub struct DecodeCodeArgs {
     /// The 7-digit responseCode, e.g. 4012500.
     pub code: String,
     /// The HTTP status the response came with, to check it agrees with the code.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::numbers::http_status)]
     pub http_status: Option<u16>,
     #[command(flatten)]
     pub output: Output,

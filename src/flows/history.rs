@@ -20,10 +20,24 @@ impl FileRecorder {
             store: Mutex::new(None),
         }
     }
-}
 
-impl Recorder for FileRecorder {
-    fn record(&self, exchange: Exchange) -> Result<(), String> {
+    /// Open the history now, so a history that cannot be written (a newer format, a
+    /// folder that is a file) is said before anything is received; the open report's
+    /// messages (lines set aside, a rebuilt index) come back for the caller to show.
+    pub fn open(data_dir: PathBuf) -> Result<(Self, Vec<String>), String> {
+        let (store, report) = HistoryStore::open(&data_dir).map_err(|e| e.to_string())?;
+        let messages = report.messages(store.path());
+        let recorder = FileRecorder {
+            data_dir,
+            store: Mutex::new(Some(store)),
+        };
+        Ok((recorder, messages))
+    }
+
+    fn with_store<T>(
+        &self,
+        write: impl FnOnce(&mut HistoryStore) -> Result<T, String>,
+    ) -> Result<T, String> {
         // A panic elsewhere while holding the lock leaves no half-written line (appends
         // are whole lines), so a poisoned lock is safe to keep using.
         let mut slot = self
@@ -36,8 +50,18 @@ impl Recorder for FileRecorder {
             *slot = Some(store);
         }
         match slot.as_mut() {
-            Some(store) => store.append(exchange).map_err(|e| e.to_string()),
+            Some(store) => write(store),
             None => Err("the history is not open".to_string()),
         }
+    }
+}
+
+impl Recorder for FileRecorder {
+    fn record(&self, exchange: Exchange) -> Result<(), String> {
+        self.with_store(|store| store.append(exchange).map_err(|e| e.to_string()))
+    }
+
+    fn record_all(&self, exchanges: Vec<Exchange>) -> Result<(), String> {
+        self.with_store(|store| store.append_all(exchanges).map_err(|e| e.to_string()))
     }
 }

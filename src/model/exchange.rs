@@ -17,6 +17,14 @@ pub const BODY_CAP_BYTES: usize = 1024 * 1024;
 /// (the inbox answers 5xx so the provider retries, the composer shows a warning).
 pub trait Recorder: Send + Sync {
     fn record(&self, exchange: Exchange) -> Result<(), String>;
+
+    /// Several at once (a burst of inbound notifications): `Ok` only when every one is
+    /// kept. A store that can write them in one flush overrides this.
+    fn record_all(&self, exchanges: Vec<Exchange>) -> Result<(), String> {
+        exchanges
+            .into_iter()
+            .try_for_each(|exchange| self.record(exchange))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

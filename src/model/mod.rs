@@ -6,6 +6,7 @@
 pub mod draft;
 pub mod exchange;
 pub mod profile;
+pub mod profile_rules;
 pub mod redact;
 pub mod secret;
 pub mod window;

@@ -310,6 +310,7 @@ impl CredentialsPanel {
                 ui.end_row();
             });
 
+        field_problems(ui, &profile);
         ui.add_space(10.0);
         self.private_key_section(ui, shared, &id, &secrets.private_key_pem);
         ui.add_space(10.0);
@@ -542,6 +543,16 @@ impl Panel for CredentialsPanel {
 }
 
 /// Signature mode, timestamp style and minify mode: how this provider signs.
+/// What the profile rules (shared with `profile add`) find wrong, one line a field.
+fn field_problems(ui: &mut Ui, profile: &Profile) {
+    for problem in crate::model::profile_rules::check(profile) {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("{}: {}", problem.field.label(), problem.message),
+        );
+    }
+}
+
 fn mode_rows(ui: &mut Ui, profile: &mut Profile) {
     let label = ui.label("Signature mode");
     ComboBox::from_id_salt("signature_mode")

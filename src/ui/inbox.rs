@@ -342,7 +342,18 @@ fn details(ui: &mut Ui, item: &Received) {
                         .map(|(n, v)| format!("{n}: {v}"))
                         .collect();
                     widgets::output_row(ui, "Headers", &headers.join("\n"));
-                    widgets::output_row(ui, "Body", &item.body);
+                    if item.body_truncated {
+                        // The list keeps a glimpse; the history has the whole body.
+                        let note = format!(
+                            "{}\n… (first {} of {} bytes; the whole body is in the History)",
+                            item.body,
+                            item.body.len(),
+                            item.body_bytes
+                        );
+                        widgets::output_row(ui, "Body", &note);
+                    } else {
+                        widgets::output_row(ui, "Body", &item.body);
+                    }
                     widgets::output_row(
                         ui,
                         "Answered",

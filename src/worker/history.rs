@@ -117,9 +117,14 @@ pub fn open(paths: &AppPaths, history: &SharedHistory) -> Event {
 
 /// Add one exchange (already redacted by the caller): one line, one index slot.
 pub fn append(history: &SharedHistory, exchange: Exchange) -> Result<(), String> {
+    append_all(history, vec![exchange])
+}
+
+/// Add several exchanges (already redacted) with one write and one flush.
+pub fn append_all(history: &SharedHistory, exchanges: Vec<Exchange>) -> Result<(), String> {
     let mut view = history.write();
     let result = match view.store.as_mut() {
-        Some(store) => store.append(exchange).map_err(|e| e.to_string()),
+        Some(store) => store.append_all(exchanges).map_err(|e| e.to_string()),
         // Refused for as long as the reason holds (a newer format, a folder that is a
         // file): said at every exchange, never silently dropped.
         None => Err(view
@@ -291,6 +296,10 @@ struct WindowRecorder(SharedHistory);
 impl crate::model::Recorder for WindowRecorder {
     fn record(&self, exchange: Exchange) -> Result<(), String> {
         append(&self.0, exchange)
+    }
+
+    fn record_all(&self, exchanges: Vec<Exchange>) -> Result<(), String> {
+        append_all(&self.0, exchanges)
     }
 }
 

@@ -1,9 +1,9 @@
 //! The window's inbox listener: started with the embedded sandbox (so a VA payment made in
 //! the composer comes back as a verified notification), or on demand on a chosen port.
-//! Each request it receives is forwarded to the UI and recorded in the history, redacted.
+//! Each request it receives is recorded in the history, redacted, before it is answered
+//! (the inbox records through the window's history recorder), then forwarded to the UI.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 
 use tokio::sync::broadcast;
 use zeroize::Zeroizing;
@@ -12,7 +12,9 @@ use super::{Event, WorkerContext, failed, history};
 use crate::model::Secret;
 /// What the inbox panel draws and sets.
 pub use crate::net::inbox::answers::{hosted_paths, starting_template};
-use crate::net::inbox::{self, InboxConfig, InboxHandle, VerificationKeys, VerificationMode};
+use crate::net::inbox::{
+    self, InboxConfig, InboxHandle, Recording, VerificationKeys, VerificationMode,
+};
 pub use crate::net::inbox::{AnswerRule, Received};
 use crate::snap::keys;
 use crate::store::history::Redactor;
@@ -127,6 +129,11 @@ pub async fn start(
         port,
         verification: verification(&keys),
         mode: VerificationMode::Auto,
+        recording: Some(Recording {
+            recorder: history::recorder(context),
+            profile: keys.profile_name.clone(),
+            redactor: Redactor::new().secret(keys.client_secret.expose()),
+        }),
         ..InboxConfig::default()
     };
     let mut slot = context.state.inbox.lock().await;
@@ -136,7 +143,7 @@ pub async fn start(
     let handle = inbox::start(config).await.map_err(|e| e.to_string())?;
     let base_url = handle.base_url();
     let warning = handle.warning().map(str::to_string);
-    forward(context, handle.subscribe(), base_url.clone(), keys);
+    forward(context, handle.subscribe());
     *slot = Some(handle);
     Ok((base_url, warning))
 }
@@ -179,34 +186,20 @@ pub async fn base_url(context: &WorkerContext) -> Option<String> {
         .map(InboxHandle::base_url)
 }
 
-/// Each received request: to the UI (bounded channel; the UI keeps its own bounded list)
-/// and to the history, redacted with the profile's secrets.
-fn forward(
-    context: &WorkerContext,
-    mut received: broadcast::Receiver<Received>,
-    base_url: String,
-    keys: InboxKeys,
-) {
-    let shared_history = context.state.history.clone();
+/// Each received request (already recorded by the inbox) to the UI, over a bounded
+/// channel; the UI keeps its own bounded list.
+fn forward(context: &WorkerContext, mut received: broadcast::Receiver<Received>) {
     let context = context.clone();
-    let redactor = Arc::new(Redactor::new().secret(keys.client_secret.expose()));
     tokio::spawn(async move {
         loop {
             let item = match received.recv().await {
                 Ok(item) => item,
-                // The UI fell behind by more than the channel holds: skip ahead.
+                // The UI fell behind by more than the channel holds: skip ahead (the
+                // requests are in the history).
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => break,
             };
-            let exchange = item.to_exchange(&base_url, &keys.profile_name, &redactor);
-            let history = shared_history.clone();
-            let recorded =
-                tokio::task::spawn_blocking(move || history::append(&history, exchange)).await;
-            let history_problem = match recorded {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e),
-                Err(e) => Some(e.to_string()),
-            };
+            let history_problem = item.not_recorded.clone();
             let event = Event::Inbox(InboxEvent::Received {
                 received: Box::new(item),
                 history_problem,

@@ -182,7 +182,12 @@ pub fn build(
         TimestampSource::Now => profile.timestamp_style.now(),
         TimestampSource::Fixed(value) => value,
     };
-    let token = token.map(strip_bearer).filter(|t| !t.is_empty());
+    // An Authorization given by the user is the token sent: the automatic header and the
+    // signature use it too (never an empty token beside a header that carries one).
+    let token = token
+        .or_else(|| user_authorization(draft))
+        .map(strip_bearer)
+        .filter(|t| !t.is_empty());
 
     // The automatic headers, before the user's choices. X-SIGNATURE, Private_Key and
     // X-CLIENT-SECRET are filled after merging, and only if still automatic: a user who
@@ -488,6 +493,15 @@ fn field_problems(service_id: &str, body: &str) -> Vec<FieldProblem> {
             message: format!("the body is not valid JSON: {e}"),
         }],
     }
+}
+
+/// The value of an Authorization header the user set, if any.
+fn user_authorization(draft: &RequestDraft) -> Option<&str> {
+    draft
+        .header_overrides
+        .iter()
+        .filter(|o| !o.omit && o.name.trim().eq_ignore_ascii_case(headers::AUTHORIZATION))
+        .find_map(|o| o.value.as_deref())
 }
 
 /// A token given with or without its `Bearer ` scheme, bare.

@@ -106,6 +106,13 @@ pub fn classify(e: &reqwest::Error, target: &str) -> ClientFailure {
     if e.is_connect() {
         return failure(FailureKind::Connect, connect_message(e, target));
     }
+    if e.is_builder() {
+        // reqwest's own word for it is "builder error": say what is wrong with the URL.
+        return failure(
+            FailureKind::Other,
+            format!("the URL cannot be used: {}", innermost(e)),
+        );
+    }
     if is_hang_up(e, &lower) {
         return failure(
             FailureKind::Closed,

@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use super::framing::{FramingConflict, FramingWatch, next_flag};
 use axum::body::Body;
 use axum::http::{Request, Response};
 use hyper::body::{Bytes, Incoming};
@@ -152,7 +153,11 @@ async fn connection<H, F>(
     F: Future<Output = Response<Body>> + Send + 'static,
 {
     let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| {
+    let (stream, framing) = FramingWatch::new(stream, limits.max_head_bytes);
+    let service = service_fn(move |mut request: Request<Incoming>| {
+        if next_flag(&framing) {
+            request.extensions_mut().insert(FramingConflict);
+        }
         let answer = (*handler)(peer, request);
         async move { Ok::<_, Infallible>(answer.await) }
     });

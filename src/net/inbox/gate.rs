@@ -206,6 +206,17 @@ impl SeenIds {
         }
     }
 
+    /// Forget the answers under these keys (an answer that was not recorded after all:
+    /// the provider's retry must be answered afresh, and recorded).
+    pub fn forget(&mut self, keys: &[String]) {
+        for key in keys {
+            if let Some(gone) = self.answers.remove(key) {
+                self.bytes = self.bytes.saturating_sub(gone.body.len() + key.len());
+                self.order.retain(|k| k != key);
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }

@@ -43,6 +43,7 @@ pub mod gate;
 pub mod local_sandbox;
 pub mod notify;
 pub mod record;
+pub mod recording;
 mod serve;
 pub mod verify;
 
@@ -64,14 +65,18 @@ pub use notify::{
     send_test_notification,
 };
 pub use record::{Received, SummaryLine};
+pub use recording::Recording;
 pub use verify::{Variant, Verdict, VerificationKeys, VerificationMode};
 
 /// Bodies above this are refused with 413 (a SNAP notification is a few kilobytes).
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
-/// A request kept in the list keeps at most this much of its body.
-pub const DEFAULT_KEPT_BODY_CAP: usize = 256 * 1024;
+/// A request kept in the list keeps at most this much of its body (the history, when
+/// recording, keeps the whole body up to the history's own cap).
+pub const DEFAULT_KEPT_BODY_CAP: usize = 64 * 1024;
 /// How many requests the list keeps (the oldest drop off first).
 pub const DEFAULT_MAX_KEPT: usize = 500;
+/// How many bytes of bodies the list keeps at most (the oldest drop off first).
+pub const DEFAULT_KEPT_BYTES: usize = 32 * 1024 * 1024;
 /// Connections served at once; more get a 503 and are closed (a flood must not exhaust
 /// memory, and idle sockets must not lock out a provider: see `net::http`).
 pub const DEFAULT_MAX_CONNECTIONS: usize = crate::net::http::DEFAULT_MAX_CONNECTIONS;
@@ -102,7 +107,12 @@ pub struct InboxConfig {
     pub body_read_timeout: Duration,
     /// Length of the received list.
     pub max_kept: usize,
+    /// Bytes of bodies the received list holds at most.
+    pub kept_bytes: usize,
     pub max_connections: usize,
+    /// Record every request in the history before answering it (a request that cannot be
+    /// recorded is answered `500xx01`); `None` records nothing and answers as usual.
+    pub recording: Option<Recording>,
 }
 
 impl Default for InboxConfig {
@@ -117,7 +127,9 @@ impl Default for InboxConfig {
             header_read_timeout: crate::net::http::DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: Duration::from_secs(10),
             max_kept: DEFAULT_MAX_KEPT,
+            kept_bytes: DEFAULT_KEPT_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            recording: None,
         }
     }
 }
@@ -146,6 +158,8 @@ struct Shared {
     seen: Mutex<gate::SeenIds>,
     log: Mutex<record::ReceivedLog>,
     events: broadcast::Sender<Received>,
+    /// Records before the answer goes out, when recording is on.
+    recorder: Option<recording::InboxRecorder>,
 }
 
 /// What a request's handling needs to know (the connection limits live in the serve loop).
@@ -226,6 +240,13 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
         source,
     })?;
     let (events, _) = broadcast::channel(EVENT_CAPACITY);
+    let recorder = match config.recording {
+        Some(recording) => Some(
+            recording::InboxRecorder::start(recording, base_url_of(addr))
+                .map_err(InboxError::Config)?,
+        ),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         limits: Limits {
             body_limit: config.body_limit,
@@ -236,8 +257,9 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
         answers: RwLock::new(BTreeMap::new()),
         accept_invalid: RwLock::new(BTreeSet::new()),
         seen: Mutex::new(gate::SeenIds::default()),
-        log: Mutex::new(record::ReceivedLog::new(config.max_kept)),
+        log: Mutex::new(record::ReceivedLog::new(config.max_kept, config.kept_bytes)),
         events,
+        recorder,
     });
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(serve::accept_loop(
@@ -255,6 +277,16 @@ pub async fn start(config: InboxConfig) -> Result<InboxHandle, InboxError> {
     })
 }
 
+/// The URL that reaches a listener bound to `addr` from this machine.
+fn base_url_of(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
 fn bind_warning(bind: IpAddr) -> Option<String> {
     (!crate::net::http::is_loopback_ip(bind)).then(|| {
         format!(
@@ -267,12 +299,7 @@ impl InboxHandle {
     /// `http://127.0.0.1:PORT`: what a provider (or the local sandbox) should call. For a
     /// wildcard bind (0.0.0.0, ::) the loopback address is given, which always connects.
     pub fn base_url(&self) -> String {
-        let ip = match self.addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        format!("http://{}", SocketAddr::new(ip, self.addr.port()))
+        base_url_of(self.addr)
     }
 
     /// The address actually bound (the real port when 0 was asked).

@@ -45,6 +45,10 @@ pub struct Received {
     pub duplicate: bool,
     /// Why the inbox refused it with 401 (unknown client, timestamp, signature), if it did.
     pub rejection: Option<String>,
+    /// Why it is not in the history although recording is on (it was then answered
+    /// `500xx01` so the provider sends it again); `None` when recorded or not recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_recorded: Option<String>,
     pub answered_status: u16,
     pub answered_headers: Vec<(String, String)>,
     pub answered_body: String,
@@ -61,6 +65,21 @@ impl Received {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Keep at most `cap` bytes of the body (cut on a character boundary) and mark it
+    /// truncated when it was cut: the list holds a glimpse, the history the whole body.
+    pub(crate) fn cap_body(&mut self, cap: usize) {
+        if self.body.len() <= cap {
+            return;
+        }
+        let mut end = cap;
+        while !self.body.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.body.truncate(end);
+        self.body.shrink_to_fit();
+        self.body_truncated = true;
     }
 
     /// The path with its query, as requested.
@@ -197,19 +216,30 @@ pub struct SummaryLine {
     pub detail: String,
 }
 
-/// The bounded list of what arrived, oldest first.
+/// The bounded list of what arrived, oldest first: at most `max_kept` requests and
+/// `max_bytes` of bodies (request and answer), the oldest dropping off first.
 #[derive(Debug)]
 pub(crate) struct ReceivedLog {
     kept: VecDeque<Received>,
     max_kept: usize,
+    max_bytes: usize,
+    bytes: usize,
     next_id: u64,
 }
 
+/// What one request costs the list, roughly: its bodies (headers are small and capped by
+/// the head limit).
+fn weight(received: &Received) -> usize {
+    received.body.len() + received.answered_body.len()
+}
+
 impl ReceivedLog {
-    pub(crate) fn new(max_kept: usize) -> Self {
+    pub(crate) fn new(max_kept: usize, max_bytes: usize) -> Self {
         ReceivedLog {
             kept: VecDeque::new(),
             max_kept: max_kept.max(1),
+            max_bytes,
+            bytes: 0,
             next_id: 1,
         }
     }
@@ -222,10 +252,23 @@ impl ReceivedLog {
     }
 
     pub(crate) fn push(&mut self, received: Received) {
-        while self.kept.len() >= self.max_kept {
-            self.kept.pop_front();
-        }
+        self.bytes += weight(&received);
         self.kept.push_back(received);
+        // The newest always stays, whatever its size (its body is capped already).
+        while self.kept.len() > self.max_kept
+            || (self.bytes > self.max_bytes && self.kept.len() > 1)
+        {
+            match self.kept.pop_front() {
+                Some(gone) => self.bytes = self.bytes.saturating_sub(weight(&gone)),
+                None => break,
+            }
+        }
+    }
+
+    /// Bytes of bodies held.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub(crate) fn snapshot(&self) -> Vec<Received> {
@@ -234,6 +277,7 @@ impl ReceivedLog {
 
     pub(crate) fn clear(&mut self) {
         self.kept.clear();
+        self.bytes = 0;
     }
 }
 
@@ -261,6 +305,7 @@ mod tests {
             answer_rule: "default".into(),
             duplicate: false,
             rejection: None,
+            not_recorded: None,
             answered_status: 200,
             answered_headers: vec![("content-type".into(), "application/json".into())],
             answered_body: r#"{"responseCode":"2007300","accessToken":"issued-token-0123456789"}"#
@@ -272,13 +317,28 @@ mod tests {
 
     #[test]
     fn the_list_is_bounded() {
-        let mut log = ReceivedLog::new(3);
+        let mut log = ReceivedLog::new(3, usize::MAX);
         for _ in 0..5 {
             let id = log.take_id();
             log.push(sample(id));
         }
         let ids: Vec<u64> = log.snapshot().iter().map(|r| r.id).collect();
         assert_eq!(ids, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn the_list_is_bounded_in_bytes_too() {
+        let one = weight(&sample(1));
+        let mut log = ReceivedLog::new(100, one * 2 + one / 2);
+        for _ in 0..10 {
+            let id = log.take_id();
+            log.push(sample(id));
+        }
+        let ids: Vec<u64> = log.snapshot().iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![9, 10]);
+        assert_eq!(log.bytes(), one * 2);
+        log.clear();
+        assert_eq!(log.bytes(), 0);
     }
 
     #[test]

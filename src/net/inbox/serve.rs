@@ -52,6 +52,8 @@ struct Head {
     query: Option<String>,
     headers: Vec<(String, String)>,
     declared_length: Option<u64>,
+    /// Why the request can be read two ways (`net::http::ambiguity`), if it can.
+    ambiguity: Option<String>,
 }
 
 impl Head {
@@ -71,6 +73,7 @@ impl Head {
                 })
                 .collect(),
             declared_length: http::declared_length(&parts.headers),
+            ambiguity: http::ambiguity(parts),
         }
     }
 }
@@ -86,6 +89,9 @@ struct Decision {
     duplicate: bool,
     /// Why the request was refused (401), when it was.
     rejection: Option<String>,
+    /// The duplicate keys this answer was remembered under (forgotten again when the
+    /// request cannot be recorded).
+    remembered: Vec<String>,
 }
 
 async fn handle(
@@ -101,27 +107,22 @@ async fn handle(
     let read = read_body(body, &limits, head.declared_length).await;
     let body_text = String::from_utf8_lossy(&read.kept).into_owned();
 
-    let decision = match unfinished(&head, &read, &limits) {
-        None => decide_complete(&shared, &head, &read.kept, &body_text),
-        Some(why) => decide_unfinished(why, &head),
+    let decision = match (unfinished(&head, &read, &limits), &head.ambiguity) {
+        (Some(why), _) => decide_unfinished(why, &head),
+        (None, Some(reason)) => decide_ambiguous(reason, &head),
+        (None, None) => decide_complete(&shared, &head, &read.kept, &body_text),
     };
     let Decision {
         verdict,
-        answer,
+        mut answer,
         rule_label,
         close,
         duplicate,
         rejection,
+        remembered,
     } = decision;
-    let response_headers = response_headers(&answer, close);
-
-    let kept_len = read.kept.len().min(limits.kept_body_cap);
-    let kept_body = if kept_len == read.kept.len() {
-        body_text
-    } else {
-        String::from_utf8_lossy(&read.kept[..kept_len]).into_owned()
-    };
-    let received = Received {
+    let path = head.path.clone();
+    let mut received = Received {
         id: 0,
         time: arrived,
         peer: peer.to_string(),
@@ -130,34 +131,70 @@ async fn handle(
         path: head.path,
         query: head.query,
         headers: head.headers,
-        body: kept_body,
+        // Whole here, for the history; capped below for the list.
+        body: body_text,
         body_bytes: read.seen,
         // An unfinished body (too large, stalled, broken) is never the whole body.
-        body_truncated: read.seen > kept_len || !read.is_complete(),
+        body_truncated: read.seen > read.kept.len() || !read.is_complete(),
         verdict,
         answer_rule: rule_label,
         duplicate,
         rejection,
-        answered_status: answer.status,
-        answered_headers: response_headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        answered_body: answer.body.clone(),
-        answer_delay_ms: millis(answer.delay),
+        not_recorded: None,
+        answered_status: 0,
+        answered_headers: Vec::new(),
+        answered_body: String::new(),
+        answer_delay_ms: 0,
         elapsed_ms: millis(started.elapsed() + answer.delay),
     };
+    set_answered(&mut received, &answer, close);
+    // The raw bytes are text now: free them before waiting on the disk (a burst of large
+    // bodies holds one copy each, not two).
+    drop(read);
+    // Recorded before anything is answered: an answer is a promise the request is kept.
+    if let Some(recorder) = &shared.recorder
+        && let Err(problem) = recorder.keep(&received).await
+    {
+        shared.seen().forget(&remembered);
+        answer = not_recorded_answer(&path);
+        set_answered(&mut received, &answer, close);
+        received.answer_rule = "not recorded: 500, so the provider sends it again".to_string();
+        received.not_recorded = Some(problem);
+    }
+    received.cap_body(limits.kept_body_cap);
+    let headers = response_headers(&answer, close);
     // Shown before a slow answer goes out, so the panel sees the request as it arrives.
     shared.record(received);
     if !answer.delay.is_zero() {
         tokio::time::sleep(answer.delay).await;
     }
-    build_response(answer, response_headers)
+    build_response(answer, headers)
+}
+
+/// `500xx01 Internal Server Error` (SNAP's "retry"): the request could not be recorded.
+fn not_recorded_answer(path: &str) -> Answer {
+    answers::error_answer(
+        500,
+        path,
+        "01",
+        "Internal Server Error. The request could not be recorded; send it again",
+    )
+}
+
+/// What `received` says it was answered: `answer` with the headers it goes out with.
+fn set_answered(received: &mut Received, answer: &Answer, close: bool) {
+    received.answered_status = answer.status;
+    received.answered_headers = response_headers(answer, close)
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    received.answered_body = answer.body.clone();
+    received.answer_delay_ms = millis(answer.delay);
 }
 
 /// A whole body arrived: judge the signature, refuse it like a merchant (unless the path
@@ -196,6 +233,7 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
             close: false,
             duplicate: false,
             rejection: Some(refused.reason),
+            remembered: Vec::new(),
         };
     }
     let duplicate_keys = gate::duplicate_keys(&request);
@@ -209,12 +247,16 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
             close: false,
             duplicate: true,
             rejection: None,
+            remembered: Vec::new(),
         };
     }
     let answer = answer_by_rule(&rule, &request, bytes);
-    if (200..300).contains(&answer.status) {
+    let remembered = if (200..300).contains(&answer.status) {
         seen.remember(&duplicate_keys, &answer);
-    }
+        duplicate_keys
+    } else {
+        Vec::new()
+    };
     Decision {
         verdict,
         answer,
@@ -222,6 +264,7 @@ fn decide_complete(shared: &Shared, head: &Head, bytes: &[u8], body_text: &str) 
         close: false,
         duplicate: false,
         rejection: None,
+        remembered,
     }
 }
 
@@ -302,6 +345,26 @@ fn unfinished(
     Some(why)
 }
 
+/// Refused like a strict merchant: `400xx00` with the reason in the body and in
+/// `X-INBOX-REASON`, whatever rule the path has; the connection is closed (its framing may
+/// be the ambiguous part).
+fn decide_ambiguous(reason: &str, head: &Head) -> Decision {
+    let mut answer =
+        answers::error_answer(400, &head.path, "00", &format!("Bad Request. {reason}"));
+    answer
+        .extra_headers
+        .push(("x-inbox-reason".to_string(), reason.to_string()));
+    Decision {
+        verdict: Verdict::not_checked(format!("not checked, the request is ambiguous: {reason}")),
+        answer,
+        rule_label: "refused 400 (ambiguous)".to_string(),
+        close: true,
+        duplicate: false,
+        rejection: Some(reason.to_string()),
+        remembered: Vec::new(),
+    }
+}
+
 /// The body did not arrive whole: say why, whatever rule the path has.
 fn decide_unfinished((status, rule_label, message): (u16, &str, String), head: &Head) -> Decision {
     Decision {
@@ -313,6 +376,7 @@ fn decide_unfinished((status, rule_label, message): (u16, &str, String), head: &
         close: true,
         duplicate: false,
         rejection: None,
+        remembered: Vec::new(),
     }
 }
 

@@ -230,6 +230,13 @@ async fn answer(shared: &Shared, parts: Parts, body: Incoming) -> Answer {
         Ok(body) => body,
         Err(failure) => return body_failure(shared, failure, service_code),
     };
+    if let Some(reason) = crate::net::http::ambiguity(&parts) {
+        // Read two ways, so not read at all; the connection may be framed either way too.
+        return Rejection::bad_request(service_code, &reason)
+            .because(reason)
+            .closing()
+            .into_answer(shared.explain());
+    }
     let endpoint = match resolved {
         Ok(endpoint) => endpoint,
         Err(rejection) => return rejection.into_answer(shared.explain()),

@@ -186,23 +186,32 @@ impl HistoryStore {
     /// Record one exchange (already redacted: see [`super::Redactor`]): the line is written
     /// and flushed to disk before this returns, then its summary is added to the index.
     /// Bodies over [`super::BODY_CAP_BYTES`] are truncated and marked.
-    pub fn append(&mut self, mut exchange: Exchange) -> Result<(), HistoryError> {
-        exchange.v = HISTORY_FORMAT_VERSION;
-        exchange.request.enforce_cap();
-        if let Some(response) = exchange.response.as_mut() {
-            response.enforce_cap();
+    pub fn append(&mut self, exchange: Exchange) -> Result<(), HistoryError> {
+        self.append_all(vec![exchange])
+    }
+
+    /// Record several exchanges at once, as [`Self::append`] does one: one lock, one write
+    /// and one flush to disk for all of them (a burst of inbound notifications costs one
+    /// `fsync`, not one each). Either every line is flushed when this returns `Ok`, or it
+    /// returns the error (lines written before a failed flush may still be in the file).
+    pub fn append_all(&mut self, exchanges: Vec<Exchange>) -> Result<(), HistoryError> {
+        if exchanges.is_empty() {
+            return Ok(());
         }
-        let line =
-            serde_json::to_string(&exchange).map_err(|e| HistoryError::Encode(e.to_string()))?;
+        let encoded = exchanges
+            .into_iter()
+            .map(encode_line)
+            .collect::<Result<Vec<_>, _>>()?;
         fs::create_dir_all(&self.dir).map_err(|source| HistoryError::CreateDir {
             path: self.dir.clone(),
             source,
         })?;
         let _lock = lock(&self.dir);
         self.catch_up()?;
-        let (start, needs_newline, file_id) = self.write_line(&line)?;
+        let lines: Vec<&str> = encoded.iter().map(|(_, line)| line.as_str()).collect();
+        let (start, needs_newline, file_id) = self.write_lines(&lines)?;
         let strings_before = self.strings.len();
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(encoded.len() + 1);
         if let Some((offset, number)) = self.torn.take()
             && needs_newline
         {
@@ -215,33 +224,39 @@ impl HistoryStore {
                 reason: self.strings.intern(reason).0,
             }));
         }
-        let number = self.next_line + u32::from(needs_newline);
-        let summary = Summary {
-            offset: start,
-            len: line.len() as u32,
-            line: number,
-            ..parse::summarize(&exchange, &line, &mut self.strings)
-        };
-        items.push(Item::Record(summary));
+        let mut offset = start;
+        let mut number = self.next_line + u32::from(needs_newline);
+        for (exchange, line) in &encoded {
+            let summary = Summary {
+                offset,
+                len: line.len() as u32,
+                line: number,
+                ..parse::summarize(exchange, line, &mut self.strings)
+            };
+            items.push(Item::Record(summary));
+            offset += line.len() as u64 + 1;
+            number += 1;
+        }
         self.install(items.clone());
         self.save_slots(strings_before, &items, file_id);
-        self.indexed_end = start + line.len() as u64 + 1;
-        self.next_line = number + 1;
+        self.indexed_end = offset;
+        self.next_line = number;
         self.trim_to_retention();
         if self.needs_compaction()
             && let Err(e) = self.rewrite(&|_| true, &Progress::default())
         {
-            // The entry is safely written; only the trimming failed. Say so, and try again
-            // at the next append.
+            // The entries are safely written; only the trimming failed. Say so, and try
+            // again at the next append.
             self.warnings
                 .push(format!("the history is over its size limit: {e}"));
         }
         Ok(())
     }
 
-    /// Write one line at the end (after a newline if the last line lacks one) and flush
-    /// it: (where it starts, whether a newline went first, the file's identity).
-    fn write_line(&mut self, line: &str) -> Result<(u64, bool, (u64, u64)), HistoryError> {
+    /// Write lines at the end (after a newline if the last line lacks one) in one write
+    /// and flush them: (where the first starts, whether a newline went first, the file's
+    /// identity).
+    fn write_lines(&mut self, lines: &[&str]) -> Result<(u64, bool, (u64, u64)), HistoryError> {
         let append_err = |source| HistoryError::Append {
             path: self.path.clone(),
             source,
@@ -252,13 +267,16 @@ impl HistoryStore {
         // A torn last line must not swallow this entry: end it first (it then reads as a
         // bad line, which is kept aside, never glued to good data).
         let needs_newline = end > 0 && last_byte(&mut file, end).map_err(append_err)? != b'\n';
-        let mut buf = Vec::with_capacity(line.len() + 2);
+        let total: usize = lines.iter().map(|l| l.len() + 1).sum();
+        let mut buf = Vec::with_capacity(total + 1);
         if needs_newline {
             buf.push(b'\n');
         }
         let start = end + buf.len() as u64;
-        buf.extend_from_slice(line.as_bytes());
-        buf.push(b'\n');
+        for line in lines {
+            buf.extend_from_slice(line.as_bytes());
+            buf.push(b'\n');
+        }
         file.write_all(&buf).map_err(append_err)?;
         file.sync_data().map_err(append_err)?;
         Ok((start, needs_newline, metadata_id(&meta)))
@@ -709,6 +727,17 @@ impl HistoryStore {
             || max_bytes
                 .is_some_and(|max| self.indexed_end.saturating_sub(self.live_bytes) > max / 10)
     }
+}
+
+/// An exchange made ready to append: format version set, bodies capped, one JSON line.
+fn encode_line(mut exchange: Exchange) -> Result<(Exchange, String), HistoryError> {
+    exchange.v = HISTORY_FORMAT_VERSION;
+    exchange.request.enforce_cap();
+    if let Some(response) = exchange.response.as_mut() {
+        response.enforce_cap();
+    }
+    let line = serde_json::to_string(&exchange).map_err(|e| HistoryError::Encode(e.to_string()))?;
+    Ok((exchange, line))
 }
 
 fn last_line(item: &Item) -> u32 {
