@@ -611,7 +611,7 @@ mod window {
         let paths = AppPaths::under(home).with_secrets(choice);
         let app = SnapApp::new(runtime.handle(), paths);
         let harness = Harness::builder()
-            .with_size([1280.0, 900.0])
+            .with_size([1280.0, 1800.0])
             .build_ui_state(|ui, app: &mut SnapApp| app.show(ui), app);
         Window {
             harness,
