@@ -805,6 +805,8 @@ pub(super) fn lock(dir: &Path) -> Option<File> {
 }
 
 pub(super) fn private_options() -> OpenOptions {
+    // Only Unix sets a mode on it; elsewhere it stays as made.
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     {
