@@ -78,6 +78,7 @@ fn bench(c: &mut Criterion) {
     let secrets = ProfileSecrets {
         client_secret: Secret::new("bench-secret-0123456789"),
         private_key_pem: Secret::new(pem),
+        ..ProfileSecrets::default()
     };
     let home = tempfile::tempdir().unwrap();
     let suites = vec![hundred_cases()];

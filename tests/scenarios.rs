@@ -93,6 +93,7 @@ fn profile(base_url: &str, timeout_seconds: u64) -> (Profile, ProfileSecrets) {
     let secrets = ProfileSecrets {
         client_secret: Secret::new(CLIENT_SECRET),
         private_key_pem: Secret::new(private_key_pem()),
+        ..ProfileSecrets::default()
     };
     (profile, secrets)
 }
