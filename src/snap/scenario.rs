@@ -328,7 +328,8 @@ fn shorten(text: &str) -> String {
     super::text::shorten(text, 64)
 }
 
-fn is_id(text: &str) -> bool {
+/// Whether `text` can be a suite or case id: letters, digits, `-`, `_`, at most 64.
+pub fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text

@@ -3,3 +3,4 @@ pub mod files;
 pub mod history;
 pub mod paths;
 pub mod profiles;
+pub mod suites;

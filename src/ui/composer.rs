@@ -60,6 +60,7 @@ pub struct ComposerPanel {
     pub notification_url: String,
     pub notification_body: String,
     notification_result: Option<Result<String, String>>,
+    pub save_to_suite: super::save_to_suite::SaveToSuite,
 }
 
 impl ComposerPanel {
@@ -325,6 +326,13 @@ impl ComposerPanel {
             });
         // Send sits by the URL, as in every HTTP tool: in view whatever the body's length.
         self.action_row(ui, shared);
+        if let Some(target) = self.save_to_suite.show(ui) {
+            shared.send(super::save_to_suite::from_draft(
+                target,
+                self.draft(),
+                self.report.as_ref(),
+            ));
+        }
         ui.add_space(6.0);
         ui.label(RichText::new("Headers").strong());
         Grid::new("composer_headers")

@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod credentials_connection;
 pub mod history;
 pub mod inbox;
+pub mod save_to_suite;
 pub mod scenarios;
 pub mod widgets;
 pub mod workbench;
