@@ -121,6 +121,9 @@ pub enum Fault {
     ReuseExternalId,
     /// A bearer token the provider never issued.
     MadeUpToken,
+    /// A bearer token the provider issued and that has since expired: the runner fetches
+    /// a fresh one and waits out its `expiresIn` (only when that is short).
+    ExpiredToken,
 }
 
 impl Fault {
@@ -133,6 +136,7 @@ impl Fault {
             Fault::MalformedTimestamp => "malformed X-TIMESTAMP",
             Fault::ReuseExternalId => "X-EXTERNAL-ID of the previous request reused",
             Fault::MadeUpToken => "made-up access token",
+            Fault::ExpiredToken => "expired access token",
         }
     }
 }
