@@ -156,3 +156,72 @@ pub fn save(
     }
     Ok(said)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HeaderOverride;
+
+    fn draft(body: &str) -> RequestDraft {
+        RequestDraft {
+            service_id: "snap-25".into(),
+            body: body.into(),
+            header_overrides: vec![
+                HeaderOverride {
+                    name: "X-TIMESTAMP".into(),
+                    value: Some("2024-01-01T00:00:00+07:00".into()),
+                    omit: false,
+                },
+                HeaderOverride {
+                    name: "CHANNEL-ID".into(),
+                    value: None,
+                    omit: true,
+                },
+                HeaderOverride {
+                    name: "Authorization".into(),
+                    value: Some("Bearer secret-token".into()),
+                    omit: false,
+                },
+            ],
+            extra_headers: vec![("X-Extra".into(), "1".into())],
+            ..RequestDraft::default()
+        }
+    }
+
+    #[test]
+    fn a_draft_keeps_its_choices_but_never_a_secret_header() {
+        let answer = Answer {
+            status: Some(200),
+            response_code: Some("2002500".into()),
+        };
+        let (step, left_out) = step_from_draft(&draft(r#"{"a": 1}"#), &answer).unwrap();
+        assert_eq!(step.service, "snap-25");
+        assert_eq!(step.body, Some(serde_json::json!({"a": 1})));
+        assert_eq!(step.omit, vec!["CHANNEL-ID".to_string()]);
+        assert_eq!(
+            step.headers.keys().collect::<Vec<_>>(),
+            vec!["X-Extra", "X-TIMESTAMP"]
+        );
+        assert_eq!(left_out, vec!["Authorization".to_string()]);
+        assert_eq!(step.expect.status, Some(200));
+        assert_eq!(step.expect.response_code.as_deref(), Some("2002500"));
+        let text = serde_json::to_string(&step).unwrap();
+        assert!(!text.contains("secret-token"));
+    }
+
+    #[test]
+    fn text_bodies_stay_text_and_odd_codes_are_not_expected() {
+        let answer = Answer {
+            status: Some(500),
+            response_code: Some("oops".into()),
+        };
+        let (step, _) = step_from_draft(&draft("not json"), &answer).unwrap();
+        assert_eq!(step.body, Some(Value::String("not json".into())));
+        assert_eq!(step.expect.response_code, None);
+        let (empty, _) = step_from_draft(&draft("  "), &Answer::default()).unwrap();
+        assert_eq!(empty.body, None, "an empty body means the template");
+        let mut unknown = draft("{}");
+        unknown.service_id = "no such service at all".into();
+        assert!(step_from_draft(&unknown, &answer).is_err());
+    }
+}

@@ -278,3 +278,86 @@ fn write(path: &Path, suite: &Suite, new_file: bool) -> Result<(), String> {
     };
     written.map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(service: &str) -> Step {
+        Step {
+            service: service.into(),
+            body: None,
+            set: serde_json::Map::new(),
+            headers: Default::default(),
+            omit: Vec::new(),
+            fault: None,
+            capture: Default::default(),
+            expect: Default::default(),
+        }
+    }
+
+    #[test]
+    fn saving_makes_the_suite_then_appends_cases_and_steps() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = AppPaths::under(home.path());
+        let first = save_step(&paths, "mine", None, step("snap-73")).unwrap();
+        assert_eq!((first.case.as_str(), first.step), ("request-1", 1));
+        assert_eq!(first.path, paths.suites_dir().join("mine.json"));
+        let second = save_step(&paths, "mine", None, step("snap-25")).unwrap();
+        assert_eq!((second.case.as_str(), second.step), ("request-2", 1));
+        let third = save_step(&paths, "mine", Some("request-1"), step("snap-25")).unwrap();
+        assert_eq!((third.case.as_str(), third.step), ("request-1", 2));
+        let suite = find(&paths, "mine").unwrap().suite;
+        assert_eq!(suite.cases.len(), 2);
+        assert_eq!(suite.cases[0].steps.len(), 2);
+    }
+
+    #[test]
+    fn saving_refuses_built_ins_bad_ids_and_a_full_case() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = AppPaths::under(home.path());
+        let built_in = save_step(&paths, "biller", None, step("snap-73")).unwrap_err();
+        assert!(
+            built_in.contains("built-in suite; duplicate it first"),
+            "{built_in}"
+        );
+        let bad = save_step(&paths, "../escape", None, step("snap-73")).unwrap_err();
+        assert!(bad.contains("is not a suite id"), "{bad}");
+        let bad_case = save_step(&paths, "mine", Some("a b"), step("snap-73")).unwrap_err();
+        assert!(bad_case.contains("is not a case id"), "{bad_case}");
+        for _ in 0..MAX_STEPS {
+            save_step(&paths, "mine", Some("full"), step("snap-73")).unwrap();
+        }
+        let full = save_step(&paths, "mine", Some("full"), step("snap-73")).unwrap_err();
+        assert!(full.contains("already has 20 steps"), "{full}");
+        // Nothing that does not load is ever written: an unknown service is refused.
+        let unknown = save_step(&paths, "mine", None, step("no-such-service")).unwrap_err();
+        assert!(unknown.contains("mine.json"), "{unknown}");
+    }
+
+    #[test]
+    fn copies_take_free_ids_only() {
+        let home = tempfile::tempdir().unwrap();
+        let paths = AppPaths::under(home.path());
+        assert_eq!(
+            duplicate(&paths, "biller", None).unwrap().suite.id,
+            "biller-copy"
+        );
+        assert_eq!(
+            duplicate(&paths, "biller", None).unwrap().suite.id,
+            "biller-copy-2"
+        );
+        // A user suite can be copied too.
+        assert_eq!(
+            duplicate(&paths, "biller-copy", Some("mine"))
+                .unwrap()
+                .suite
+                .id,
+            "mine"
+        );
+        assert!(duplicate(&paths, "biller", Some("mine")).is_err());
+        assert!(duplicate(&paths, "biller", Some("qris-transaction-list")).is_err());
+        assert!(duplicate(&paths, "nothing", None).is_err());
+        assert_eq!(load(&paths).suites.len(), 3);
+    }
+}
