@@ -155,7 +155,7 @@ pub async fn handle(command: ScenariosCommand, context: &WorkerContext) -> Event
             blocking(move || {
                 let outcome = user_suites::duplicate(&paths, &suite, None).map(|copy| {
                     format!(
-                        "copied '{suite}' to '{}': edit {}, then Reload",
+                        "copied '{suite}' to '{}': edit {}, then Reload your suites",
                         copy.suite.id,
                         copy.path.display()
                     )
