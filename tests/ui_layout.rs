@@ -20,6 +20,7 @@ use snap_console::snap::catalog;
 use snap_console::store::paths::AppPaths;
 use snap_console::ui::SnapApp;
 use snap_console::ui::composer::ComposerPanel;
+use snap_console::ui::scenarios::ScenariosPanel;
 use snap_console::ui::split::Arrangement;
 
 struct Window {
@@ -202,6 +203,43 @@ fn the_command_palette_jumps_to_panels_and_picks_services() {
         window.composer().service_id,
         catalog::by_code("25").expect("25").id
     );
+
+    // A suite through the palette: the Scenarios panel runs it against the sandbox.
+    window.wait_for_label("Sandbox: running");
+    window
+        .harness
+        .key_press_modifiers(Modifiers::COMMAND, Key::K);
+    window.steps(2);
+    window
+        .harness
+        .get_by_label("Command")
+        .type_text("run suite: biller");
+    window.steps(2);
+    window.key(Key::Enter);
+    assert_eq!(window.harness.state().current(), "Scenarios");
+    window.wait_for("the biller suite to finish", |h| {
+        let panel = h
+            .state()
+            .panel::<ScenariosPanel>()
+            .expect("scenarios panel");
+        !panel.running && panel.report.is_some()
+    });
+    let panel = window
+        .harness
+        .state()
+        .panel::<ScenariosPanel>()
+        .expect("scenarios panel");
+    assert!(!panel.cases.is_empty());
+    assert!(
+        panel.cases.iter().all(|c| c.suite == "biller"),
+        "only the chosen suite ran"
+    );
+    let failed: Vec<_> = panel
+        .cases
+        .iter()
+        .filter(|c| !c.passed && !c.skipped)
+        .collect();
+    assert!(failed.is_empty(), "failed: {failed:?}");
 
     // Profiles are listed; Esc closes the palette.
     window

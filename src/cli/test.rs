@@ -21,13 +21,11 @@ use crate::flows::scenario::{self, CaseReport, InboxFeed, RunContext, RunReport}
 use crate::flows::scenario_export;
 use crate::net::inbox::{self, InboxConfig, InboxHandle, VerificationKeys, VerificationMode};
 use crate::snap::keys;
-use crate::snap::scenario::{Suite, built_in, built_in_named, parse_suite};
+use crate::snap::scenario::{Suite, built_in, built_in_named};
 use crate::store::files::{self, Sensitivity};
 use crate::store::paths::AppPaths;
 use crate::store::profiles;
-
-/// Suite files larger than this are refused (a suite of 1,000 cases is far smaller).
-const MAX_SUITE_BYTES: u64 = 4 * 1024 * 1024;
+use crate::store::suites as user_suites;
 
 #[derive(Args, Debug)]
 pub struct TestArgs {
@@ -53,17 +51,27 @@ pub struct TestArgs {
     /// inbox are skipped without it); point the provider's notification URL here.
     #[arg(long, value_name = "PORT")]
     pub inbox_port: Option<u16>,
-    /// List the built-in suites and their cases instead of running.
+    /// List the built-in suites and your own (config folder) and their cases.
     #[arg(long)]
     pub list: bool,
+    /// Copy a suite into your suites folder (to edit it there) instead of running.
+    #[arg(long, value_name = "SUITE_ID", conflicts_with = "list")]
+    pub copy: Option<String>,
+    /// The copy's id (default: SUITE_ID-copy); must not be any suite's id yet.
+    #[arg(long = "as", value_name = "NEW_ID", requires = "copy")]
+    pub as_id: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
+    let paths = AppPaths::discover();
     if args.list {
-        return list(args.json);
+        return list(&paths, args.json);
+    }
+    if let Some(id) = &args.copy {
+        return copy(&paths, id, args.as_id.as_deref(), args.json);
     }
     let report_format = match &args.report {
         Some(path) => Some(report_format(path)?),
@@ -81,8 +89,7 @@ pub fn run(args: TestArgs) -> Result<ExitCode, CliError> {
             "give at least one suite id or file (snap-console test --list)",
         ));
     }
-    let suites = select_cases(load_suites(&args.suites)?, &args.cases)?;
-    let paths = AppPaths::discover();
+    let suites = select_cases(load_suites(&paths, &args.suites)?, &args.cases)?;
     let loaded = profiles::load(&paths);
     for problem in &loaded.problems {
         eprintln!("warning: {problem}");
@@ -149,29 +156,37 @@ fn report_format(path: &Path) -> Result<ReportFormat, CliError> {
     }
 }
 
-/// Built-in ids first, then files.
-fn load_suites(names: &[String]) -> Result<Vec<Suite>, CliError> {
+/// Built-in ids first, then the user's suites (config folder), then files.
+fn load_suites(paths: &AppPaths, names: &[String]) -> Result<Vec<Suite>, CliError> {
     let mut suites: Vec<Suite> = Vec::new();
     for name in names {
-        let suite = match built_in_named(name) {
+        let suite = match built_in_named(name)
+            .or_else(|| user_suites::find(paths, name).map(|u| u.suite))
+        {
             Some(suite) => suite,
             None => {
                 let path = Path::new(name);
                 if !path.exists() {
-                    let known: Vec<String> =
-                        built_in().into_iter().flatten().map(|s| s.id).collect();
+                    let known: Vec<String> = built_in()
+                        .into_iter()
+                        .flatten()
+                        .map(|s| s.id)
+                        .chain(
+                            user_suites::load(paths)
+                                .suites
+                                .into_iter()
+                                .map(|u| u.suite.id),
+                        )
+                        .collect();
                     return Err(CliError::input(
                         "SUITE_OR_FILE",
                         format!(
-                            "'{name}' is neither a built-in suite ({}) nor a file",
+                            "'{name}' is neither a suite ({}) nor a file",
                             known.join(", ")
                         ),
                     ));
                 }
-                let bytes = files::read_capped(path, MAX_SUITE_BYTES)?;
-                let text = String::from_utf8_lossy(&bytes);
-                parse_suite(&path.display().to_string(), &text)
-                    .map_err(|e| CliError::Other(e.to_string()))?
+                user_suites::read_file(path).map_err(CliError::Other)?
             }
         };
         if suites.iter().any(|s| s.id == suite.id) {
@@ -342,33 +357,72 @@ fn case_json(case: &CaseReport) -> Value {
     })
 }
 
-fn list(as_json: bool) -> Result<ExitCode, CliError> {
-    let mut suites = Vec::new();
+/// Built-in suites, then the user's (with the file each lives in).
+fn list(paths: &AppPaths, as_json: bool) -> Result<ExitCode, CliError> {
+    let mut suites: Vec<(Suite, Option<PathBuf>)> = Vec::new();
     for suite in built_in() {
-        suites.push(suite.map_err(|e| CliError::Other(e.to_string()))?);
+        suites.push((suite.map_err(|e| CliError::Other(e.to_string()))?, None));
     }
+    let user = user_suites::load(paths);
+    for problem in &user.problems {
+        eprintln!("warning: {problem}");
+    }
+    suites.extend(user.suites.into_iter().map(|u| (u.suite, Some(u.path))));
     if as_json {
         let out: Vec<Value> = suites
             .iter()
-            .map(|s| {
+            .map(|(s, path)| {
                 let cases: Vec<Value> = s
                     .cases
                     .iter()
                     .map(|c| json!({"id": c.id, "name": c.name}))
                     .collect();
-                json!({"id": s.id, "title": s.title, "role": s.role.as_str(), "cases": cases})
+                let mut entry =
+                    json!({"id": s.id, "title": s.title, "role": s.role.as_str(), "cases": cases});
+                if let Some(path) = path {
+                    entry["file"] = json!(path.display().to_string());
+                }
+                entry
             })
             .collect();
         let text = serde_json::to_string_pretty(&json!({ "suites": out }))
             .map_err(|e| CliError::Other(format!("cannot encode the list: {e}")))?;
         println!("{text}");
     } else {
-        for suite in &suites {
-            println!("{}  {}", suite.id, suite.title);
+        for (suite, path) in &suites {
+            match path {
+                Some(path) => println!("{}  {}  ({})", suite.id, suite.title, path.display()),
+                None => println!("{}  {}", suite.id, suite.title),
+            }
             for case in &suite.cases {
                 println!("  {}  {}", case.id, case.name);
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--copy SUITE_ID [--as NEW_ID]`: the copy's path on stdout (or `{"id","file"}`).
+fn copy(
+    paths: &AppPaths,
+    id: &str,
+    as_id: Option<&str>,
+    as_json: bool,
+) -> Result<ExitCode, CliError> {
+    let copied =
+        user_suites::duplicate(paths, id, as_id).map_err(|e| CliError::input("--copy", e))?;
+    if as_json {
+        println!(
+            "{}",
+            json!({"id": copied.suite.id, "file": copied.path.display().to_string()})
+        );
+    } else {
+        println!(
+            "copied '{id}' to '{}': {}\nedit it there; run it with: snap-console test {} --profile P",
+            copied.suite.id,
+            copied.path.display(),
+            copied.suite.id
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

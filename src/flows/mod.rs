@@ -10,5 +10,6 @@ pub mod history;
 pub mod record;
 pub mod scenario;
 pub mod scenario_export;
+pub mod scenario_save;
 mod scenario_step;
 pub mod send;

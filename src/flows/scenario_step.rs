@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::OnceCell;
@@ -70,10 +70,23 @@ pub(crate) async fn run_step(
     let Some(service) = scenario::service_of(&step.service) else {
         return failed_before_sending(format!("unknown service '{}'", step.service));
     };
-    let draft = match draft_of(shared, service, step, state) {
+    let mut draft = match draft_of(shared, service, step, state) {
         Ok(draft) => draft,
         Err(e) => return failed_before_sending(e),
     };
+    let mut expired_attempt = None;
+    if step.fault == Some(Fault::ExpiredToken) {
+        match expired_token(shared).await {
+            Ok((token, attempt)) => {
+                draft.header_overrides.push(HeaderOverride::set(
+                    AUTHORIZATION,
+                    format!("Bearer {token}"),
+                ));
+                expired_attempt = attempt;
+            }
+            Err(e) => return failed_before_sending(e),
+        }
+    }
     let signing = match signing_secrets(shared, step.fault).await {
         Ok(secrets) => secrets,
         Err(e) => return failed_before_sending(e),
@@ -91,7 +104,9 @@ pub(crate) async fn run_step(
                 | tokio::sync::broadcast::error::TryRecvError::Closed)
         ) {}
     }
-    let run = send(shared, service, &draft, &signing, step.fault).await;
+    let mut run = send(shared, service, &draft, &signing, step.fault).await;
+    // The token fetched for `expiredToken` is evidence too.
+    run.token_attempt = run.token_attempt.take().or(expired_attempt);
     let mut exchanges = redacted_exchanges(shared.profile, shared.secrets, &run);
     for exchange in &mut exchanges {
         exchange.suite = Some(shared.tags.suite.clone());
@@ -116,6 +131,35 @@ pub(crate) async fn run_step(
         }
     }
     StepResult { judged, exchanges }
+}
+
+/// The longest the runner waits for a token to expire (`expiredToken`): a step that waits
+/// the usual 15 minutes would make a suite useless.
+const MAX_EXPIRY_WAIT: Duration = Duration::from_secs(10);
+
+/// A token fresh from the provider (its own cache, so the run's token stays good), held
+/// until its `expiresIn` has passed.
+async fn expired_token(
+    shared: &Shared<'_>,
+) -> Result<(String, Option<client::TokenAttempt>), String> {
+    let fresh = TokenCache::new();
+    let (result, attempt) = fresh
+        .ensure_token_traced(&shared.http, shared.profile, shared.secrets, true)
+        .await;
+    let token = result.map_err(|e| format!("expiredToken: the token request failed: {e}"))?;
+    let lives = fresh
+        .status(shared.profile)
+        .map(|s| s.remaining)
+        .unwrap_or_default();
+    if lives > MAX_EXPIRY_WAIT {
+        return Err(format!(
+            "expiredToken: the provider's tokens live {} s and a run waits at most {} s for one to expire; give the provider a shorter token lifetime (the sandbox: --token-ttl 2)",
+            lives.as_secs(),
+            MAX_EXPIRY_WAIT.as_secs()
+        ));
+    }
+    tokio::time::sleep(lives + Duration::from_millis(300)).await;
+    Ok((token, attempt))
 }
 
 fn failed_before_sending(why: String) -> StepResult {

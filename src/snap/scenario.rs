@@ -121,6 +121,9 @@ pub enum Fault {
     ReuseExternalId,
     /// A bearer token the provider never issued.
     MadeUpToken,
+    /// A bearer token the provider issued and that has since expired: the runner fetches
+    /// a fresh one and waits out its `expiresIn` (only when that is short).
+    ExpiredToken,
 }
 
 impl Fault {
@@ -133,6 +136,7 @@ impl Fault {
             Fault::MalformedTimestamp => "malformed X-TIMESTAMP",
             Fault::ReuseExternalId => "X-EXTERNAL-ID of the previous request reused",
             Fault::MadeUpToken => "made-up access token",
+            Fault::ExpiredToken => "expired access token",
         }
     }
 }
@@ -328,7 +332,8 @@ fn shorten(text: &str) -> String {
     super::text::shorten(text, 64)
 }
 
-fn is_id(text: &str) -> bool {
+/// Whether `text` can be a suite or case id: letters, digits, `-`, `_`, at most 64.
+pub fn is_id(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text

@@ -4,4 +4,5 @@ pub mod history;
 pub mod paths;
 pub mod profiles;
 pub mod secrets;
+pub mod suites;
 pub mod window;

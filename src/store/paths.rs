@@ -89,6 +89,11 @@ impl AppPaths {
         self.config_dir.join("secrets.json")
     }
 
+    /// The user's own test suites (`snap-console test --copy`, "Save to suite").
+    pub fn suites_dir(&self) -> PathBuf {
+        self.config_dir.join("suites")
+    }
+
     pub fn keys_dir(&self) -> PathBuf {
         self.config_dir.join("keys")
     }

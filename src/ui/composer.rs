@@ -69,6 +69,7 @@ pub struct ComposerPanel {
     pub notification_url: String,
     pub notification_body: String,
     notification_result: Option<Result<String, String>>,
+    pub save_to_suite: super::save_to_suite::SaveToSuite,
 }
 
 impl ComposerPanel {

@@ -62,6 +62,7 @@ pub struct HistoryPanel {
     max_megabytes: String,
     last_refresh: Option<Instant>,
     pub count: usize,
+    save_to_suite: super::save_to_suite::SaveToSuite,
 }
 
 impl HistoryPanel {
@@ -495,6 +496,9 @@ impl HistoryPanel {
             self.entry_actions(ui, shared, id_hash(&entry.id), Some(entry));
             ui.label(RichText::new(format!("{} {}", entry.method, entry.url)).strong());
         });
+        if let Some(target) = self.save_to_suite.show(ui) {
+            shared.send(super::save_to_suite::from_exchange(target, entry.clone()));
+        }
         ScrollArea::vertical()
             .id_salt("history_details")
             .show(ui, |ui| {

@@ -10,6 +10,7 @@ pub mod history;
 pub mod inbox;
 pub mod json_view;
 pub mod palette;
+pub mod save_to_suite;
 pub mod scenarios;
 pub mod split;
 pub mod widgets;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use egui::{Grid, RichText, ScrollArea, TextEdit, Ui};
 use tokio::sync::watch;
 
-use super::context::{Action, AppContext, Level, Panel};
+use super::context::{Action, AppContext, Level, PaletteEntry, Panel};
 use super::widgets;
 use crate::worker::scenarios::{
-    CaseReport, ExportFormat, RunReport, ScenariosCommand, ScenariosEvent, Suite, built_in,
-    request_text, response_text, verdict,
+    CaseReport, ExportFormat, RunReport, ScenariosCommand, ScenariosEvent, Suite, UserSuiteView,
+    built_in, request_text, response_text, verdict,
 };
 use crate::worker::{Command, Event, FileChoice};
 
@@ -23,6 +23,11 @@ pub struct ScenariosPanel {
     pub suites: Vec<(Suite, bool)>,
     /// Problems reading the built-in suites (a bug; shown, never fatal).
     problems: Vec<String>,
+    /// The user's suites (config folder), whether each is chosen, and their problems.
+    pub user_suites: Vec<(UserSuiteView, bool)>,
+    user_problems: Vec<String>,
+    /// The user's suites were asked for (once, when the panel is first drawn).
+    user_requested: bool,
     /// Cases of the run in progress (or the last one), in the order they ended.
     pub cases: Vec<CaseReport>,
     pub report: Option<Arc<RunReport>>,
@@ -49,6 +54,9 @@ impl Default for ScenariosPanel {
         ScenariosPanel {
             suites,
             problems,
+            user_suites: Vec::new(),
+            user_problems: Vec::new(),
+            user_requested: false,
             cases: Vec::new(),
             report: None,
             running: false,
@@ -89,9 +97,15 @@ impl ScenariosPanel {
         }));
     }
 
+    /// Every suite offered, built-in first, and whether it is chosen.
+    fn all(&self) -> impl Iterator<Item = (&Suite, bool)> {
+        let built_in = self.suites.iter().map(|(s, on)| (s, *on));
+        let user = self.user_suites.iter().map(|(u, on)| (&u.suite, *on));
+        built_in.chain(user)
+    }
+
     fn chosen(&self) -> Vec<Suite> {
-        self.suites
-            .iter()
+        self.all()
             .filter(|(_, on)| *on)
             .map(|(s, _)| s.clone())
             .collect()
@@ -99,8 +113,7 @@ impl ScenariosPanel {
 
     /// One case of a built-in suite, alone.
     fn single(&self, suite_id: &str, case_id: &str) -> Vec<Suite> {
-        self.suites
-            .iter()
+        self.all()
             .find(|(s, _)| s.id == suite_id)
             .map(|(s, _)| {
                 let mut one = s.clone();
@@ -118,12 +131,7 @@ impl ScenariosPanel {
             .map(|p| format!("{} ({})", p.name, p.base_url))
             .unwrap_or_else(|| "none".into());
         ui.label(format!("Profile: {profile}"));
-        ui.horizontal_wrapped(|ui| {
-            for (suite, on) in &mut self.suites {
-                ui.checkbox(on, suite.id.as_str())
-                    .on_hover_text(suite.title.as_str());
-            }
-        });
+        self.suite_list(ui, ctx);
         ui.horizontal(|ui| {
             if self.running {
                 if ui.button("Cancel run").clicked()
@@ -148,8 +156,72 @@ impl ScenariosPanel {
                     .text(format!("{done} of {} cases, {failed} failed", self.total)),
             );
         });
-        for problem in &self.problems {
+        for problem in self.problems.iter().chain(&self.user_problems) {
             widgets::error_text(ui, problem);
+        }
+    }
+
+    /// Built-in suites (each can be duplicated into the user's folder), then the user's.
+    fn suite_list(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
+        Grid::new("scenario_suites").num_columns(3).show(ui, |ui| {
+            for (suite, on) in &mut self.suites {
+                ui.checkbox(on, suite.id.as_str())
+                    .on_hover_text(suite.title.as_str());
+                ui.label(suite.title.as_str());
+                if ui
+                    .button(format!("Duplicate {}", suite.id))
+                    .on_hover_text("Copy into your suites folder, to edit it there")
+                    .clicked()
+                {
+                    ctx.send(Command::Scenarios(ScenariosCommand::Duplicate {
+                        suite: suite.id.clone(),
+                    }));
+                }
+                ui.end_row();
+            }
+            for (user, on) in &mut self.user_suites {
+                ui.checkbox(on, user.suite.id.as_str())
+                    .on_hover_text(user.suite.title.as_str());
+                ui.label(format!("{} (yours)", user.suite.title));
+                ui.label(RichText::new(user.file.as_str()).weak());
+                ui.end_row();
+            }
+        });
+        if ui
+            .button("Reload your suites")
+            .on_hover_text("Read the suites folder again after editing a file")
+            .clicked()
+        {
+            ctx.send(Command::Scenarios(ScenariosCommand::LoadUserSuites));
+        }
+    }
+
+    /// The user's suites as on disk now; the ones chosen before stay chosen.
+    fn user_suites_read(
+        &mut self,
+        ctx: &mut AppContext,
+        suites: Vec<UserSuiteView>,
+        problems: Vec<String>,
+        outcome: Option<Result<String, String>>,
+    ) {
+        let was_on: Vec<String> = self
+            .user_suites
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(u, _)| u.suite.id.clone())
+            .collect();
+        self.user_suites = suites
+            .into_iter()
+            .map(|u| {
+                let on = was_on.contains(&u.suite.id);
+                (u, on)
+            })
+            .collect();
+        self.user_problems = problems;
+        match outcome {
+            Some(Ok(done)) => ctx.notify(Level::Ok, done),
+            Some(Err(e)) => ctx.notify(Level::Error, e),
+            None => {}
         }
     }
 
@@ -294,8 +366,35 @@ impl Panel for ScenariosPanel {
         TITLE
     }
 
+    /// Ctrl+K: "Run suite: …" for every suite offered, built-in and the user's.
+    fn palette_entries(&self, _ctx: &AppContext) -> Vec<PaletteEntry> {
+        self.all()
+            .map(|(suite, _)| PaletteEntry {
+                label: format!("Run suite: {}", suite.title),
+                note: format!("{} ({} cases)", suite.id, suite.cases.len()),
+                key: suite.id.clone(),
+            })
+            .collect()
+    }
+
+    fn run_palette_entry(&mut self, key: &str, ctx: &mut AppContext) {
+        if self.running {
+            ctx.notify(Level::Warning, "a run is in progress: cancel it first");
+            return;
+        }
+        let suites: Vec<Suite> = self
+            .all()
+            .filter(|(s, _)| s.id == key)
+            .map(|(s, _)| s.clone())
+            .collect();
+        self.start(ctx, suites);
+    }
+
     fn ui(&mut self, ui: &mut Ui, ctx: &mut AppContext) {
         ui.heading("Scenarios");
+        if !std::mem::replace(&mut self.user_requested, true) {
+            ctx.send(Command::Scenarios(ScenariosCommand::LoadUserSuites));
+        }
         self.controls(ui, ctx);
         self.table(ui);
         self.exports(ui, ctx);
@@ -313,6 +412,11 @@ impl Panel for ScenariosPanel {
             ScenariosEvent::Finished { generation, result } if generation == self.generation => {
                 self.finished(ctx, result);
             }
+            ScenariosEvent::UserSuites {
+                suites,
+                problems,
+                outcome,
+            } => self.user_suites_read(ctx, suites, problems, outcome),
             // A run replaced by a newer one.
             _ => {}
         }

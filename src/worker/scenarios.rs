@@ -11,11 +11,14 @@ use super::{Event, Notice, WorkerContext, blocking, failed, history};
 /// What the panel draws of a run.
 pub use crate::flows::scenario::{CaseReport, RunReport};
 pub use crate::flows::scenario_export::{request_text, response_text, verdict};
-use crate::flows::{scenario, scenario_export};
-use crate::model::{Profile, ProfileSecrets};
+pub use crate::flows::scenario_save::{Answer, Target as SaveTarget};
+use crate::flows::{scenario, scenario_export, scenario_save};
+use crate::model::{Exchange, Profile, ProfileSecrets, RequestDraft};
 /// The suites the panel offers.
 pub use crate::snap::scenario::{Suite, built_in};
 use crate::store::files::{self, Sensitivity};
+use crate::store::paths::AppPaths;
+use crate::store::suites as user_suites;
 
 pub enum ScenariosCommand {
     /// Run these suites against the profile; `cancel` flips to stop after the current case.
@@ -32,6 +35,26 @@ pub enum ScenariosCommand {
         format: ExportFormat,
         to: FileChoice,
     },
+    /// Read the user's suites (config folder): answered by `UserSuites`.
+    LoadUserSuites,
+    /// Copy a suite into the user's suites folder (to be edited there), then `UserSuites`.
+    Duplicate { suite: String },
+    /// Append a request as a step to a user suite, then `UserSuites`.
+    SaveToSuite {
+        target: SaveTarget,
+        source: SaveSource,
+    },
+}
+
+/// What "Save to suite" turns into a step.
+pub enum SaveSource {
+    /// The composer's draft, and what came back when it was sent (if it was).
+    Draft {
+        draft: Box<RequestDraft>,
+        answer: Answer,
+    },
+    /// A request from the history.
+    Exchange(Box<Exchange>),
 }
 
 impl std::fmt::Debug for ScenariosCommand {
@@ -41,6 +64,9 @@ impl std::fmt::Debug for ScenariosCommand {
                 generation, suites, ..
             } => write!(f, "Run #{generation} ({} suites)", suites.len()),
             ScenariosCommand::Export { format, to, .. } => write!(f, "Export({format:?}, {to:?})"),
+            ScenariosCommand::LoadUserSuites => write!(f, "LoadUserSuites"),
+            ScenariosCommand::Duplicate { suite } => write!(f, "Duplicate({suite})"),
+            ScenariosCommand::SaveToSuite { target, .. } => write!(f, "SaveToSuite({target:?})"),
         }
     }
 }
@@ -92,6 +118,20 @@ pub enum ScenariosEvent {
         generation: u64,
         result: Result<Box<RunReport>, String>,
     },
+    /// The user's suites as they are on disk now, after `outcome` (a copy or a save).
+    UserSuites {
+        suites: Vec<UserSuiteView>,
+        problems: Vec<String>,
+        outcome: Option<Result<String, String>>,
+    },
+}
+
+/// A user suite as the panel shows it.
+#[derive(Debug, Clone)]
+pub struct UserSuiteView {
+    pub suite: Suite,
+    /// The file it lives in: where to edit it.
+    pub file: String,
 }
 
 pub async fn handle(command: ScenariosCommand, context: &WorkerContext) -> Event {
@@ -106,7 +146,63 @@ pub async fn handle(command: ScenariosCommand, context: &WorkerContext) -> Event
         ScenariosCommand::Export { report, format, to } => {
             blocking(move || export(&report, format, to)).await
         }
+        ScenariosCommand::LoadUserSuites => {
+            let paths = context.paths.clone();
+            blocking(move || user_suites(&paths, None)).await
+        }
+        ScenariosCommand::Duplicate { suite } => {
+            let paths = context.paths.clone();
+            blocking(move || {
+                let outcome = user_suites::duplicate(&paths, &suite, None).map(|copy| {
+                    format!(
+                        "copied '{suite}' to '{}': edit {}, then Reload your suites",
+                        copy.suite.id,
+                        copy.path.display()
+                    )
+                });
+                user_suites(&paths, Some(outcome))
+            })
+            .await
+        }
+        ScenariosCommand::SaveToSuite { target, source } => {
+            let paths = context.paths.clone();
+            blocking(move || {
+                let outcome = save_to_suite(&paths, &target, source);
+                user_suites(&paths, Some(outcome))
+            })
+            .await
+        }
     }
+}
+
+fn save_to_suite(
+    paths: &AppPaths,
+    target: &SaveTarget,
+    source: SaveSource,
+) -> Result<String, String> {
+    let (step, left_out) = match source {
+        SaveSource::Draft { draft, answer } => scenario_save::step_from_draft(&draft, &answer)?,
+        SaveSource::Exchange(exchange) => {
+            (scenario_save::step_from_exchange(&exchange)?, Vec::new())
+        }
+    };
+    scenario_save::save(paths, target, step, &left_out)
+}
+
+fn user_suites(paths: &AppPaths, outcome: Option<Result<String, String>>) -> Event {
+    let loaded = user_suites::load(paths);
+    Event::Scenarios(ScenariosEvent::UserSuites {
+        suites: loaded
+            .suites
+            .into_iter()
+            .map(|u| UserSuiteView {
+                suite: u.suite,
+                file: u.path.display().to_string(),
+            })
+            .collect(),
+        problems: loaded.problems,
+        outcome,
+    })
 }
 
 async fn run(

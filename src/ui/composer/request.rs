@@ -199,6 +199,14 @@ impl ComposerPanel {
                 "Notification",
             );
         });
+        // Keep this request as a step of one of the user's suites.
+        if let Some(target) = self.save_to_suite.show(ui) {
+            shared.send(crate::ui::save_to_suite::from_draft(
+                target,
+                self.draft(),
+                self.report.as_ref(),
+            ));
+        }
         ui.separator();
         match self.request_tab {
             RequestTab::Body => self.body_tab(ui, shared),
