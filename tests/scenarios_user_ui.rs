@@ -115,20 +115,12 @@ fn save_to_suite_from_composer_and_history_then_run_it_and_duplicate_a_built_in(
     window.wait_for("the composer", |h| {
         h.state().panel::<ComposerPanel>().unwrap().service_id == "snap-73"
     });
-    window.type_into("Find", "25 VA Payment");
-    window
-        .harness
-        .get_by_role_and_label(Role::ComboBox, "Service")
-        .click();
+    // The one service field: type, then click the entry it offers.
+    window.type_into("Service", "25 VA Payment");
     window.wait_for("the service list", |h| {
-        h.query_all_by_label_contains("25 VA Payment")
-            .next()
-            .is_some()
+        h.query_all_by_label("25 VA Payment").next().is_some()
     });
-    window
-        .harness
-        .get_by_label_contains("25 VA Payment")
-        .click();
+    window.harness.get_by_label("25 VA Payment").click();
     window.harness.step();
     window.harness.step();
     window.wait_for("the VA payment template", |h| {
@@ -220,14 +212,14 @@ fn save_to_suite_from_composer_and_history_then_run_it_and_duplicate_a_built_in(
     // History: the payment sent from the composer, saved as a second case.
     window.click("History");
     window.wait_for("the payment in the history", |h| {
-        h.query_all_by_label_contains("out  POST   25 VA Payment")
+        h.query_all_by_label_contains("out POST   200 2002500 25 VA Payment")
             .next()
             .is_some()
     });
     // Two payments (the composer's and the run's): either is a request to keep.
     window
         .harness
-        .query_all_by_label_contains("out  POST   25 VA Payment")
+        .query_all_by_label_contains("out POST   200 2002500 25 VA Payment")
         .next()
         .unwrap()
         .click();

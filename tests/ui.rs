@@ -39,7 +39,7 @@ fn open(home: &Path) -> Window {
         .expect("runtime");
     let app = SnapApp::new(runtime.handle(), AppPaths::under(home));
     let harness = Harness::builder()
-        .with_size([1280.0, 900.0])
+        .with_size([1280.0, 1600.0])
         .build_ui_state(|ui, app: &mut SnapApp| app.show(ui), app);
     Window {
         harness,
@@ -319,13 +319,12 @@ fn keys_load_from_a_typed_path_save_encrypted_and_export_public() {
     window.wait_for_label("Local sandbox (active)");
     window.wait_for_label("Key: 2048-bit RSA, SHA256:");
 
-    // Load the shared vector key (PKCS#1 PEM) by typing its path.
-    window.type_into(
-        "Key file path",
-        &vector_key("partner_private_pkcs1.pem")
-            .display()
-            .to_string(),
-    );
+    // Load the shared vector key (PKCS#1 PEM) by typing its path. A copy in a temporary
+    // folder: the test then types a new path over this one and saves, and a save that
+    // missed the new path must never overwrite the shared vector.
+    let source = out.path().join("vector-copy.pem");
+    std::fs::copy(vector_key("partner_private_pkcs1.pem"), &source).expect("copy vector");
+    window.type_into("Key file path", &source.display().to_string());
     window.click("Load from path");
     window.wait_for_label("SHA256:S5tX3lMettdUGIciUaJXYn4lG3NTYUWctNblgYyw13I");
 
