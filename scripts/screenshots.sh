@@ -52,6 +52,7 @@ for size in $SIZES; do
   xdotool mousemove 400 ${ROW_Y:-72} click 1; sleep 1
   xdotool mousemove 60 $((h - 80))
   shot history "$size"
+  palette "run suite: aspi"; sleep 8; shot scenarios "$size"
   kill "$app" 2>/dev/null || true
   wait "$app" 2>/dev/null || true
   kill "$xvfb" 2>/dev/null || true

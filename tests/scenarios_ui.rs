@@ -159,6 +159,12 @@ fn run_a_suite_open_a_failed_case_and_export_the_evidence() {
         .type_text(out.to_str().unwrap());
     window.harness.step();
     window.harness.step();
+    window.harness.get_by_label_contains("Export").click();
+    window.harness.step();
+    window.harness.step();
+    window.wait_for("the Export menu", |h| {
+        h.query_by_label("Export HTML to path").is_some()
+    });
     window.click("Export HTML to path");
     window.wait_for("the export", |h| {
         out.exists()

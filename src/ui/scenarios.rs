@@ -226,9 +226,16 @@ impl ScenariosPanel {
     }
 
     fn table(&mut self, ui: &mut Ui) {
+        // The table fills the height; an opened case takes the lower part.
+        let room = ui.available_height() - 40.0;
+        let height = if self.opened.is_some() {
+            (room * 0.45).max(160.0)
+        } else {
+            room.max(160.0)
+        };
         ScrollArea::vertical()
             .id_salt("scenario_cases")
-            .max_height(260.0)
+            .max_height(height)
             .show(ui, |ui| {
                 Grid::new("scenario_table").striped(true).show(ui, |ui| {
                     for header in ["Case", "Verdict", "Time", "Expected", "Got"] {
@@ -302,23 +309,28 @@ impl ScenariosPanel {
         let Some(report) = self.report.clone() else {
             return;
         };
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             let l = ui.label("Evidence path");
             ui.add(
                 TextEdit::singleline(&mut self.export_path)
                     .hint_text("/path/to/evidence.html")
-                    .desired_width(220.0),
+                    .desired_width(260.0),
             )
             .labelled_by(l.id);
-            for format in ExportFormat::ALL {
-                if ui.button(format!("{}…", format.label())).clicked() {
-                    ctx.send(export(&report, format, FileChoice::Dialog));
+            // One menu, as in History: each format through a dialog or to the path typed.
+            ui.menu_button(("Export", RichText::new("▾").monospace()), |ui| {
+                for format in ExportFormat::ALL {
+                    if ui.button(format!("{}…", format.label())).clicked() {
+                        ctx.send(export(&report, format, FileChoice::Dialog));
+                        ui.close();
+                    }
+                    if ui.button(format!("{} to path", format.label())).clicked() {
+                        let to = FileChoice::Path(self.export_path.trim().into());
+                        ctx.send(export(&report, format, to));
+                        ui.close();
+                    }
                 }
-                if ui.button(format!("{} to path", format.label())).clicked() {
-                    let to = FileChoice::Path(self.export_path.trim().into());
-                    ctx.send(export(&report, format, to));
-                }
-            }
+            });
         });
     }
 
