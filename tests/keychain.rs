@@ -636,6 +636,27 @@ mod window {
             }
         }
 
+        /// "Forget secrets…" until its confirmation shows: under a loaded machine a click
+        /// can land on a frame the panel is being rebuilt in (a save just finished).
+        pub fn open_forget_confirmation(&mut self) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                self.click("Forget secrets…");
+                for _ in 0..10 {
+                    self.harness.step();
+                    if self.harness.query_by_label("Forget them").is_some() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the Forget confirmation never showed; notices {:?}",
+                    self.notices()
+                );
+            }
+        }
+
         pub fn wait_for_label(&mut self, label: &str) {
             self.wait_for(label, |w| {
                 w.harness
@@ -688,7 +709,7 @@ fn the_window_says_secrets_are_in_the_file_and_forgets_them_there() {
             "no keychain: the key choice is off"
         );
     }
-    window.click("Forget secrets…");
+    window.open_forget_confirmation();
     window.click("Forget them");
     window.wait_for("the forget notice", |w| {
         w.notices()
@@ -737,7 +758,7 @@ fn inner_the_window_keeps_secrets_in_the_keychain_and_forgets_them_there() {
         !read_file().contains("PRIVATE KEY")
     });
 
-    window.click("Forget secrets…");
+    window.open_forget_confirmation();
     window.click("Forget them");
     window.wait_for("the forget notice", |w| {
         w.notices()

@@ -63,13 +63,7 @@ pub fn copy_button(ui: &mut Ui, what: &str, text: &str) {
 /// A read-only output value with its label and a copy button. The value is a read-only
 /// TextEdit (selectable, and readable by screen readers and tests as the label's value).
 pub fn output_row(ui: &mut Ui, label: &str, value: &str) {
-    let label_id = ui
-        .horizontal(|ui| {
-            let label_response = ui.label(RichText::new(label).strong());
-            copy_button(ui, &format!("Copy {label}"), value);
-            label_response.id
-        })
-        .inner;
+    let label_id = label_with_copy(ui, label, value);
     let mut shown = value;
     ui.add(
         TextEdit::multiline(&mut shown)
@@ -84,13 +78,7 @@ pub fn output_row(ui: &mut Ui, label: &str, value: &str) {
 /// A read-only, copyable value under its label, as wide as the space it is given: for a
 /// side pane, where a two-column grid would push long values past its right edge.
 pub fn stacked_output(ui: &mut Ui, label: &str, value: &str) {
-    let label_id = ui
-        .horizontal(|ui| {
-            let label_response = ui.label(RichText::new(label).strong());
-            copy_button(ui, &format!("Copy {label}"), value);
-            label_response.id
-        })
-        .inner;
+    let label_id = label_with_copy(ui, label, value);
     let mut shown = value;
     let width = ui.available_width();
     ui.add(
@@ -101,6 +89,16 @@ pub fn stacked_output(ui: &mut Ui, label: &str, value: &str) {
     )
     .labelled_by(label_id);
     ui.add_space(4.0);
+}
+
+/// A value's label with its Copy button; the label's id names the value's field.
+fn label_with_copy(ui: &mut Ui, label: &str, value: &str) -> egui::Id {
+    ui.horizontal(|ui| {
+        let label_response = ui.label(RichText::new(label).strong());
+        copy_button(ui, &format!("Copy {label}"), value);
+        label_response.id
+    })
+    .inner
 }
 
 pub const ERROR: Color32 = Color32::from_rgb(0xE0, 0x50, 0x50);
