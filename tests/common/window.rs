@@ -14,9 +14,18 @@ use snap_console::ui::SnapApp;
 pub struct Window {
     pub harness: Harness<'static, SnapApp>,
     _runtime: tokio::runtime::Runtime,
+    _one_window: std::sync::MutexGuard<'static, ()>,
 }
 
+/// One window at a time in a test binary: a window runs its own sandbox, inbox and worker,
+/// and several at once on two cores made typed text land late enough to time out.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub fn open(home: &Path) -> Window {
+    // A test that failed while holding it poisons it; the next one may still run.
+    let one_window = ONE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -29,6 +38,7 @@ pub fn open(home: &Path) -> Window {
     Window {
         harness,
         _runtime: runtime,
+        _one_window: one_window,
     }
 }
 
