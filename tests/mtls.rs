@@ -874,6 +874,9 @@ fn the_window_loads_a_client_certificate_a_ca_bundle_and_a_proxy() {
     let mut window = window::open(home.path());
     window.wait_for_label("Local sandbox (active)");
     window.wait_for_label("Client certificate: none");
+    // The first run settles (profile saved, sandbox started) before anything is typed: a
+    // late event of it can refill the panel and lose what was typed.
+    window.wait_for_label("Sandbox: running at");
 
     window.type_into(
         "Client certificate file path",
