@@ -28,9 +28,10 @@ use snap_console::worker::workbench::{
 use snap_console::worker::{Command, Event, FileChoice};
 
 const CLIENT_SECRET: &str = "client-secret-4f1d9a";
-/// Not a key: a PEM-shaped marker whose body must never appear in any printed message.
+/// Not a key: a PEM-shaped marker (kept with the test material in tests/fixtures) whose
+/// body must never appear in any printed message.
 const FAKE_TEST_PRIVATE_PEM: &str =
-    "-----BEGIN PRIVATE KEY-----\nMIIEvQprivatebody\n-----END PRIVATE KEY-----";
+    include_str!("fixtures/secrets/fake_test_private_key_marker.pem");
 const PASSPHRASE: &str = "passphrase-77ab";
 const TOKEN: &str = "token-9c2e11";
 
